@@ -1,0 +1,70 @@
+//! A finding, in one shape for every consumer (renderers, `--fix`, the language server): the
+//! rule, where it is, what to do about it, and which thread task it runs in.
+
+use crate::source::Location;
+use ruff_text_size::TextRange;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Where a finding's code runs: the launcher site and the call chain to the function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskContext {
+    /// `ThreadPoolExecutor.submit`, `threading.Thread`, ...
+    pub launcher: String,
+    /// `thread` or `process`.
+    pub kind: &'static str,
+    pub site: Site,
+    /// Function names from the task's entry to the function holding the finding.
+    pub chain: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub filename: String,
+    pub row: usize,
+    pub column: usize,
+}
+
+impl TaskContext {
+    /// `runs in a thread task: ThreadPoolExecutor.submit at seed.py:15 → task`
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "runs in a {} task: {} at {}:{}",
+            self.kind, self.launcher, self.site.filename, self.site.row
+        );
+        for f in &self.chain {
+            s.push_str(" → ");
+            s.push_str(f);
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    /// The rule's name (`builtin-reduction-over-array`).
+    pub name: &'static str,
+    pub message: String,
+    /// What to do instead.
+    pub help: Option<String>,
+    pub path: PathBuf,
+    /// Index of the module in the project, when the file was parsed.
+    pub file: Option<u32>,
+    pub range: TextRange,
+    pub start: Location,
+    pub end: Location,
+    pub task: Option<TaskContext>,
+}
+
+impl Diagnostic {
+    pub fn display_path(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Where the rule is documented: `rules/<CODE>.md` in the numgil repository (also printed
+    /// by `numgil rule <CODE>`).
+    pub fn url(&self) -> String {
+        format!("rules/{}.md", self.code)
+    }
+}

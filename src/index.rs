@@ -1,0 +1,100 @@
+//! The project index: every module's scopes (built in parallel), project-wide ids for functions
+//! and classes, and module lookup by dotted name.
+
+use crate::project::ParsedModule;
+use crate::scope::{ClassInfo, FunctionInfo, ModuleScopes};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::path::Path;
+
+/// A function (def or lambda) anywhere in the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FuncId {
+    pub file: u32,
+    pub local: u32,
+}
+
+/// A class anywhere in the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId {
+    pub file: u32,
+    pub local: u32,
+}
+
+pub struct ProjectIndex<'a> {
+    pub modules: &'a [ParsedModule],
+    pub scopes: Vec<ModuleScopes<'a>>,
+    by_name: FxHashMap<&'a str, Vec<u32>>,
+}
+
+impl<'a> ProjectIndex<'a> {
+    pub fn build(modules: &'a [ParsedModule]) -> Self {
+        let scopes: Vec<ModuleScopes<'a>> = modules
+            .par_iter()
+            .map(|m| ModuleScopes::build(&m.parsed.syntax().body, &m.name, m.is_package))
+            .collect();
+        let mut by_name: FxHashMap<&'a str, Vec<u32>> = FxHashMap::default();
+        for (i, m) in modules.iter().enumerate() {
+            by_name.entry(m.name.as_str()).or_default().push(i as u32);
+        }
+        ProjectIndex { modules, scopes, by_name }
+    }
+
+    pub fn func(&self, id: FuncId) -> &FunctionInfo<'a> {
+        &self.scopes[id.file as usize].functions[id.local as usize]
+    }
+
+    pub fn class(&self, id: ClassId) -> &ClassInfo<'a> {
+        &self.scopes[id.class_file()].classes[id.local as usize]
+    }
+
+    pub fn function_ids(&self) -> impl Iterator<Item = FuncId> + '_ {
+        self.scopes.iter().enumerate().flat_map(|(file, s)| {
+            (0..s.functions.len() as u32).map(move |local| FuncId { file: file as u32, local })
+        })
+    }
+
+    /// The module with this dotted name; with several (scripts in different folders), the one
+    /// nearest to the importing file.
+    pub fn module_named(&self, name: &str, from_file: u32) -> Option<u32> {
+        let candidates = self.by_name.get(name)?;
+        if candidates.len() == 1 {
+            return Some(candidates[0]);
+        }
+        let from = self.modules[from_file as usize].source.path.parent();
+        candidates.iter().copied().max_by_key(|&c| {
+            let p = self.modules[c as usize].source.path.parent();
+            common_prefix_len(from, p)
+        })
+    }
+
+    /// How a function is named in reports: `name` within the same module, `module.name` across.
+    pub fn func_display(&self, id: FuncId, relative_to: Option<u32>) -> String {
+        let f = self.func(id);
+        let q = f.qualname.replace(".<locals>", "");
+        if relative_to == Some(id.file) {
+            q
+        } else {
+            format!("{}.{}", self.modules[id.file as usize].name, q)
+        }
+    }
+
+    /// `path:row` of an offset, for task context lines.
+    pub fn site(&self, file: u32, offset: ruff_text_size::TextSize) -> (String, crate::source::Location) {
+        let m = &self.modules[file as usize];
+        (m.source.display_path(), m.source.location(offset))
+    }
+}
+
+impl ClassId {
+    fn class_file(&self) -> usize {
+        self.file as usize
+    }
+}
+
+fn common_prefix_len(a: Option<&Path>, b: Option<&Path>) -> usize {
+    match (a, b) {
+        (Some(a), Some(b)) => a.components().zip(b.components()).take_while(|(x, y)| x == y).count(),
+        _ => 0,
+    }
+}

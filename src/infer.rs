@@ -1,0 +1,805 @@
+//! Value inference (DESIGN.md §2): evaluates an expression to a [`Value`] from the flow-sensitive
+//! environment of the code being walked, the binder's scopes for everything else (module
+//! globals, closures, class attributes, imports across modules), and the parameter facts that
+//! flow in from launcher sites and callers.
+
+use crate::index::{ClassId, FuncId, ProjectIndex};
+use crate::library;
+use crate::scope::{AttrDef, BindingId, BindingKind, FuncBody, Jit, Resolved, ScopeId};
+use crate::value::{Dtype, Partial, PoolFamily, PoolKind, Value};
+use ruff_python_ast::{self as ast, Expr, Number, Operator};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// Parameter facts per function, from launcher sites and task callers.
+pub type ParamFacts = FxHashMap<FuncId, Vec<Value>>;
+
+const MAX_DEPTH: u32 = 6;
+
+/// Memo tables shared by the evaluators of one walk (one thread).
+#[derive(Default)]
+pub struct EvalCache {
+    bindings: FxHashMap<(u32, BindingId), Value>,
+    returns: FxHashMap<FuncId, Value>,
+    in_progress: FxHashSet<FuncId>,
+    class_attrs: FxHashMap<(ClassId, String), Value>,
+}
+
+/// What every evaluator of one analysis phase shares.
+pub struct Context<'a, 'p> {
+    pub index: &'p ProjectIndex<'a>,
+    pub params: &'p ParamFacts,
+    pub cache: RefCell<EvalCache>,
+}
+
+impl<'a, 'p> Context<'a, 'p> {
+    pub fn new(index: &'p ProjectIndex<'a>, params: &'p ParamFacts) -> Self {
+        Context { index, params, cache: RefCell::new(EvalCache::default()) }
+    }
+}
+
+/// A flow-sensitive frame: the values of names bound in `scope` on the current path.
+#[derive(Clone, Debug)]
+pub struct Frame<'a> {
+    pub scope: ScopeId,
+    pub vars: FxHashMap<&'a str, Value>,
+}
+
+pub struct Evaluator<'a, 'p, 'c> {
+    pub cx: &'c Context<'a, 'p>,
+    pub file: u32,
+    /// Innermost last. Empty for flow-insensitive evaluation.
+    pub frames: Vec<Frame<'a>>,
+    /// The scope expressions are evaluated in when there are no frames.
+    pub scope: ScopeId,
+    pub depth: u32,
+    /// Inside `with parallel_config(backend="threading")` (joblib).
+    pub joblib_threads: bool,
+}
+
+impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
+    pub fn new(cx: &'c Context<'a, 'p>, file: u32, scope: ScopeId) -> Self {
+        Evaluator { cx, file, frames: Vec::new(), scope, depth: 0, joblib_threads: false }
+    }
+
+    fn index(&self) -> &'p ProjectIndex<'a> {
+        self.cx.index
+    }
+
+    fn scopes(&self) -> &'p crate::scope::ModuleScopes<'a> {
+        &self.cx.index.scopes[self.file as usize]
+    }
+
+    pub fn current_scope(&self) -> ScopeId {
+        self.frames.last().map_or(self.scope, |f| f.scope)
+    }
+
+    /// A flow-insensitive evaluator for another place in the project.
+    fn child(&self, file: u32, scope: ScopeId) -> Evaluator<'a, 'p, 'c> {
+        Evaluator {
+            cx: self.cx,
+            file,
+            frames: Vec::new(),
+            scope,
+            depth: self.depth + 1,
+            joblib_threads: false,
+        }
+    }
+
+    // ----- names -------------------------------------------------------------------------
+
+    pub fn lookup(&mut self, name: &str) -> Value {
+        let scope = self.current_scope();
+        match self.scopes().resolve_name(scope, name) {
+            Resolved::Bound(s, ids) => {
+                if let Some(frame) = self.frames.iter().rev().find(|f| f.scope == s) {
+                    return frame.vars.get(name).cloned().unwrap_or_default().or_unknown();
+                }
+                let ids: Vec<BindingId> = ids.to_vec();
+                self.bindings_value(self.file, &ids)
+            }
+            Resolved::Builtin => Value::External(Arc::from(format!("builtins.{name}"))),
+            Resolved::StarImported | Resolved::Unresolved => Value::Unknown,
+        }
+    }
+
+    /// The join of a name's bindings in some scope, import fallbacks dropped when others exist.
+    pub fn bindings_value(&mut self, file: u32, ids: &[BindingId]) -> Value {
+        let scopes = &self.index().scopes[file as usize];
+        let has_primary = ids.iter().any(|&i| !scopes.bindings[i as usize].import_fallback);
+        let mut acc = Value::Unbound;
+        for &id in ids {
+            if has_primary && scopes.bindings[id as usize].import_fallback {
+                continue;
+            }
+            let v = self.binding_value(file, id);
+            acc = acc.join(&v);
+            if acc == Value::Unknown {
+                break;
+            }
+        }
+        acc.or_unknown()
+    }
+
+    pub fn binding_value(&mut self, file: u32, id: BindingId) -> Value {
+        if self.depth > MAX_DEPTH {
+            return Value::Unknown;
+        }
+        if let Some(v) = self.cx.cache.borrow().bindings.get(&(file, id)) {
+            return v.clone();
+        }
+        // Guard against cycles (`x = f(x)` across scopes) while computing.
+        self.cx.cache.borrow_mut().bindings.insert((file, id), Value::Unknown);
+        let b = self.index().scopes[file as usize].bindings[id as usize].clone();
+        let mut ev = self.child(file, b.scope);
+        let v = match &b.kind {
+            BindingKind::Import(q) | BindingKind::FromImport(q) => ev.resolve_qualified(q),
+            BindingKind::Function(f) => Value::Function(FuncId { file, local: *f }),
+            BindingKind::Class(c) => Value::Class(ClassId { file, local: *c }),
+            BindingKind::Parameter { func, index } => ev.param_value(FuncId { file, local: *func }, *index),
+            BindingKind::Assign { value, path } => project_path(ev.eval(value), path),
+            BindingKind::AnnAssign { annotation, value } => {
+                let declared = ev.annotation_value(annotation);
+                match value {
+                    Some(v) if declared == Value::Unknown => ev.eval(v),
+                    _ => declared,
+                }
+            }
+            BindingKind::AugAssign { op, value, .. } => {
+                let v = ev.eval(value);
+                if v.is_array() && *op != Operator::MatMult { v } else { Value::Unknown }
+            }
+            BindingKind::ForTarget { iter, path } => project_path(ev.eval(iter).element(), path),
+            BindingKind::WithTarget { ctx, path } => {
+                let v = ev.eval(ctx);
+                project_path(enter_value(v), path)
+            }
+            BindingKind::Walrus { value } => ev.eval(value),
+            BindingKind::Opaque => Value::Unknown,
+        };
+        self.cx.cache.borrow_mut().bindings.insert((file, id), v.clone());
+        v
+    }
+
+    /// A parameter's value: an annotation wins; then facts from launcher sites and task
+    /// callers; `self` of a method is an instance of its class.
+    pub fn param_value(&mut self, func: FuncId, index: usize) -> Value {
+        let info = self.index().func(func);
+        let params = info.params();
+        let Some(param) = params.get(index) else { return Value::Unknown };
+        if index == 0 && info.takes_self() {
+            let class = ClassId { file: func.file, local: info.class.unwrap_or_default() };
+            return if info.is_classmethod { Value::Class(class) } else { Value::Instance(class) };
+        }
+        if let Some(a) = &param.annotation {
+            let mut ev = self.child(func.file, info.parent_scope);
+            let v = ev.annotation_value(a);
+            if v != Value::Unknown {
+                return v;
+            }
+        }
+        match self.cx.params.get(&func).and_then(|v| v.get(index)) {
+            Some(Value::Unbound) | None => Value::Unknown,
+            Some(v) => v.clone(),
+        }
+    }
+
+    /// Resolve a qualified name (`numpy.sum`, `pkg.stats.spread`): project modules and their
+    /// module-level bindings (following re-exports), or something outside the project.
+    pub fn resolve_qualified(&mut self, q: &str) -> Value {
+        if self.depth > MAX_DEPTH {
+            return Value::Unknown;
+        }
+        let parts: Vec<&str> = q.split('.').collect();
+        for k in (1..=parts.len()).rev() {
+            let prefix = parts[..k].join(".");
+            let Some(m) = self.index().module_named(&prefix, self.file) else { continue };
+            let mut v = Value::Module(m);
+            for attr in &parts[k..] {
+                v = self.attribute(v, attr);
+            }
+            return v;
+        }
+        Value::External(Arc::from(q))
+    }
+
+    // ----- annotations ---------------------------------------------------------------------
+
+    /// The value an annotation declares (`np.ndarray`, `npt.NDArray[...]`, `ThreadPoolExecutor`,
+    /// `Optional[X]`, `X | None`, a project class, or the same as a string).
+    pub fn annotation_value(&mut self, ann: &'a Expr) -> Value {
+        match ann {
+            Expr::StringLiteral(s) => self.annotation_text(s.value.to_str()),
+            Expr::BinOp(b) if b.op == Operator::BitOr => {
+                let l = self.annotation_value(&b.left);
+                let r = self.annotation_value(&b.right);
+                match (&l, &r) {
+                    (Value::None, x) | (x, Value::None) => x.clone(),
+                    _ if l == r => l,
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::NoneLiteral(_) => Value::None,
+            Expr::Subscript(s) => {
+                let base = self.eval(&s.value);
+                match base.qualified() {
+                    Some("typing.Optional") => self.annotation_value(&s.slice),
+                    Some("typing.Union") => {
+                        let Expr::Tuple(t) = &*s.slice else { return Value::Unknown };
+                        let mut acc = Value::Unbound;
+                        for e in &t.elts {
+                            acc = acc.join(&self.annotation_value(e));
+                        }
+                        acc.or_unknown()
+                    }
+                    Some("builtins.list" | "typing.List") => {
+                        Value::list_of(self.annotation_value(&s.slice))
+                    }
+                    _ => self.type_instance(&base),
+                }
+            }
+            _ => {
+                let t = self.eval(ann);
+                self.type_instance(&t)
+            }
+        }
+    }
+
+    fn annotation_text(&mut self, text: &str) -> Value {
+        let text = text.trim();
+        if let Some((a, b)) = text.split_once('|') {
+            let (a, b) = (a.trim(), b.trim());
+            if b == "None" {
+                return self.annotation_text(a);
+            }
+            if a == "None" {
+                return self.annotation_text(b);
+            }
+            return Value::Unknown;
+        }
+        let head = text.split('[').next().unwrap_or(text).trim();
+        let mut parts = head.split('.');
+        let Some(first) = parts.next() else { return Value::Unknown };
+        if first.is_empty() || !first.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Value::Unknown;
+        }
+        let mut v = self.lookup(first);
+        for p in parts {
+            v = self.attribute(v, p);
+        }
+        if v.qualified() == Some("typing.Optional") {
+            let inner = text.split_once('[').map(|(_, r)| r.trim_end_matches(']')).unwrap_or("");
+            return self.annotation_text(inner);
+        }
+        self.type_instance(&v)
+    }
+
+    /// An instance of the type a value names.
+    fn type_instance(&mut self, t: &Value) -> Value {
+        match t {
+            Value::Class(c) => Value::Instance(*c),
+            Value::External(q) => library::instance_of_type(q),
+            _ => Value::Unknown,
+        }
+    }
+
+    // ----- attributes ----------------------------------------------------------------------
+
+    pub fn attribute(&mut self, v: Value, attr: &str) -> Value {
+        match v {
+            Value::External(q) => Value::External(Arc::from(format!("{q}.{attr}"))),
+            Value::Module(m) => self.module_attribute(m, attr),
+            Value::Array(info) => library::array_attribute(info, attr),
+            Value::Instance(c) => self.instance_attribute(c, attr),
+            Value::Class(c) => match self.find_method(c, attr) {
+                Some(f) => Value::Function(f),
+                None => self.class_level(c, attr),
+            },
+            Value::Unknown | Value::ExternalInstance(_) if attr == "values" => Value::unknown_array(),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn module_attribute(&mut self, m: u32, attr: &str) -> Value {
+        let scopes = &self.index().scopes[m as usize];
+        if let Some(ids) = scopes.scopes[0].bindings.get(attr) {
+            let ids = ids.clone();
+            return self.child(m, 0).bindings_value(m, &ids);
+        }
+        let sub = format!("{}.{attr}", self.index().modules[m as usize].name);
+        match self.index().module_named(&sub, m) {
+            Some(s) => Value::Module(s),
+            None => Value::Unknown,
+        }
+    }
+
+    fn instance_attribute(&mut self, c: ClassId, attr: &str) -> Value {
+        if let Some(f) = self.find_method(c, attr) {
+            let info = self.index().func(f);
+            if info.is_static {
+                return Value::Function(f);
+            }
+            return Value::BoundMethod(f, c);
+        }
+        let key = (c, attr.to_string());
+        if let Some(v) = self.cx.cache.borrow().class_attrs.get(&key) {
+            return v.clone();
+        }
+        self.cx.cache.borrow_mut().class_attrs.insert(key.clone(), Value::Unknown);
+        let mut acc = Value::Unbound;
+        for class in self.mro(c) {
+            let defs = self.index().class(class).attrs.get(attr).cloned().unwrap_or_default();
+            for d in defs {
+                let v = match d {
+                    AttrDef::Value { value, method } => {
+                        let scope = self.index().func(FuncId { file: class.file, local: method }).scope;
+                        self.child(class.file, scope).eval(value)
+                    }
+                    AttrDef::Annotation { annotation, scope } => {
+                        self.child(class.file, scope).annotation_value(annotation)
+                    }
+                };
+                acc = acc.join(&v);
+            }
+        }
+        let mut v = acc.or_unknown();
+        if v == Value::Unknown {
+            v = self.class_level(c, attr);
+        }
+        self.cx.cache.borrow_mut().class_attrs.insert(key, v.clone());
+        v
+    }
+
+    /// A name bound in the class body (class attributes).
+    fn class_level(&mut self, c: ClassId, attr: &str) -> Value {
+        let scope = self.index().class(c).scope;
+        let ids = self.index().scopes[c.file as usize].scopes[scope as usize].bindings.get(attr).cloned();
+        match ids {
+            Some(ids) => self.child(c.file, scope).bindings_value(c.file, &ids),
+            None => Value::Unknown,
+        }
+    }
+
+    /// The class and its project base classes, in a simple depth-first order.
+    pub fn mro(&mut self, c: ClassId) -> Vec<ClassId> {
+        let mut out = vec![c];
+        let mut i = 0;
+        while i < out.len() && out.len() < 16 {
+            let cur = out[i];
+            let info = self.index().class(cur);
+            let bases = info.bases();
+            let parent = info.parent_scope;
+            for b in bases {
+                if let Value::Class(bc) = self.child(cur.file, parent).eval(b) {
+                    if !out.contains(&bc) {
+                        out.push(bc);
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Qualified names of external bases anywhere in the class's project ancestry.
+    pub fn external_bases(&mut self, c: ClassId) -> Vec<Arc<str>> {
+        let mut out = Vec::new();
+        for class in self.mro(c) {
+            let info = self.index().class(class);
+            let (bases, parent) = (info.bases(), info.parent_scope);
+            for b in bases {
+                if let Value::External(q) = self.child(class.file, parent).eval(b) {
+                    out.push(q);
+                }
+            }
+        }
+        out
+    }
+
+    pub fn find_method(&mut self, c: ClassId, name: &str) -> Option<FuncId> {
+        for class in self.mro(c) {
+            if let Some(&f) = self.index().class(class).methods.get(name) {
+                return Some(FuncId { file: class.file, local: f });
+            }
+        }
+        None
+    }
+
+    // ----- expressions ---------------------------------------------------------------------
+
+    pub fn eval(&mut self, expr: &'a Expr) -> Value {
+        if self.depth > MAX_DEPTH {
+            return Value::Unknown;
+        }
+        match expr {
+            Expr::Name(n) => self.lookup(n.id.as_str()),
+            Expr::Attribute(a) => {
+                let v = self.eval(&a.value);
+                self.attribute(v, a.attr.as_str())
+            }
+            Expr::Call(c) => self.eval_call(c),
+            Expr::BinOp(b) => {
+                let l = self.eval(&b.left);
+                let r = self.eval(&b.right);
+                library::binop(&l, b.op, &r)
+            }
+            Expr::UnaryOp(u) => {
+                let v = self.eval(&u.operand);
+                match u.op {
+                    ast::UnaryOp::Not => Value::PyScalar,
+                    _ if v.is_array() || v.is_known_scalar() => v,
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Compare(c) => {
+                let mut any_array = None;
+                let mut all_scalar = true;
+                for (op, e) in std::iter::once((None, &*c.left))
+                    .chain(c.ops.iter().zip(c.comparators.iter()).map(|(o, e)| (Some(*o), e)))
+                {
+                    if matches!(op, Some(ast::CmpOp::Is | ast::CmpOp::IsNot | ast::CmpOp::In | ast::CmpOp::NotIn)) {
+                        return Value::PyScalar;
+                    }
+                    let v = self.eval(e);
+                    all_scalar &= v.is_known_scalar();
+                    if let Value::Array(info) = v {
+                        any_array = Some(info.ndim);
+                    }
+                }
+                match any_array {
+                    Some(ndim) => Value::array(Dtype::Bool, ndim),
+                    None if all_scalar => Value::PyScalar,
+                    None => Value::Unknown,
+                }
+            }
+            Expr::BoolOp(b) => {
+                let mut acc = Value::Unbound;
+                for v in &b.values {
+                    acc = acc.join(&self.eval(v));
+                }
+                acc.or_unknown()
+            }
+            Expr::If(i) => {
+                let a = self.eval(&i.body);
+                let b = self.eval(&i.orelse);
+                a.join(&b).or_unknown()
+            }
+            Expr::Subscript(s) => {
+                let v = self.eval(&s.value);
+                self.subscript(v, &s.slice)
+            }
+            Expr::List(l) => {
+                let mut acc = Value::Unbound;
+                for e in &l.elts {
+                    if matches!(e, Expr::Starred(_)) {
+                        return Value::list_of(Value::Unknown);
+                    }
+                    acc = acc.join(&self.eval(e));
+                }
+                Value::list_of(if acc == Value::Unbound { Value::Unknown } else { acc })
+            }
+            Expr::Tuple(t) => {
+                if t.elts.iter().any(|e| matches!(e, Expr::Starred(_))) {
+                    return Value::Unknown;
+                }
+                Value::Tuple(t.elts.iter().map(|e| self.eval(e)).collect())
+            }
+            Expr::ListComp(c) => Value::list_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
+            Expr::Generator(c) => Value::iter_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
+            Expr::SetComp(_) | Expr::Set(_) => Value::Unknown,
+            Expr::Dict(_) | Expr::DictComp(_) => Value::Dict,
+            Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) => Value::PyScalar,
+            Expr::StringLiteral(_) | Expr::FString(_) => Value::Str,
+            Expr::NoneLiteral(_) => Value::None,
+            Expr::Named(n) => self.eval(&n.value),
+            Expr::Lambda(l) => match self.scopes().function_at.get(&l.range.start()) {
+                Some(&f) => Value::Function(FuncId { file: self.file, local: f }),
+                None => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The element value of a comprehension, evaluated with its targets bound.
+    pub fn comprehension_element(
+        &mut self,
+        start: ruff_text_size::TextSize,
+        generators: &'a [ast::Comprehension],
+        elt: &'a Expr,
+    ) -> Value {
+        let Some(&scope) = self.scopes().comprehension_scopes.get(&start) else { return Value::Unknown };
+        self.push_comprehension(scope, generators);
+        let v = self.eval(elt);
+        self.frames.pop();
+        v
+    }
+
+    /// Push a frame for a comprehension scope with its targets bound to iterable elements.
+    pub fn push_comprehension(&mut self, scope: ScopeId, generators: &'a [ast::Comprehension]) {
+        self.frames.push(Frame { scope, vars: FxHashMap::default() });
+        for g in generators {
+            let elem = self.eval(&g.iter).element();
+            self.assign(&g.target, elem);
+        }
+    }
+
+    /// Bind an assignment target in the innermost frame (names only; tuples unpack).
+    pub fn assign(&mut self, target: &'a Expr, value: Value) {
+        match target {
+            Expr::Name(n) => self.set_var(n.id.as_str(), value),
+            Expr::Tuple(t) => self.assign_elts(&t.elts, value),
+            Expr::List(l) => self.assign_elts(&l.elts, value),
+            Expr::Starred(s) => self.assign(&s.value, Value::Unknown),
+            _ => {}
+        }
+    }
+
+    fn assign_elts(&mut self, elts: &'a [Expr], value: Value) {
+        for (i, e) in elts.iter().enumerate() {
+            let v = if elts.iter().any(|e| matches!(e, Expr::Starred(_))) { Value::Unknown } else { value.project(i) };
+            self.assign(e, v);
+        }
+    }
+
+    /// Set a name in the frame of the scope that binds it (walrus targets bind outward).
+    pub fn set_var(&mut self, name: &'a str, value: Value) {
+        let scope = self.current_scope();
+        let target = match self.scopes().resolve_name(scope, name) {
+            Resolved::Bound(s, _) => s,
+            _ => scope,
+        };
+        if let Some(frame) = self.frames.iter_mut().rev().find(|f| f.scope == target) {
+            frame.vars.insert(name, value);
+        }
+    }
+
+    fn subscript(&mut self, v: Value, slice: &'a Expr) -> Value {
+        match v {
+            Value::Array(info) => {
+                let items: Vec<&Expr> = match slice {
+                    Expr::Tuple(t) => t.elts.iter().collect(),
+                    e => vec![e],
+                };
+                let mut dropped = 0u8; // dims removed by integer indices
+                let mut added = 0u8;
+                let mut uncertain = 0u8; // items that may or may not drop a dim
+                let mut fancy = false;
+                for item in &items {
+                    match item {
+                        Expr::Slice(_) => {}
+                        Expr::NoneLiteral(_) => added += 1,
+                        Expr::EllipsisLiteral(_) => fancy = true,
+                        e => match self.eval(e) {
+                            Value::PyScalar | Value::ArrayScalar => dropped += 1,
+                            Value::Array(a) if a.dtype == Dtype::Bool => return Value::array(info.dtype, None),
+                            Value::Array(_) | Value::List(_) => fancy = true,
+                            Value::External(q) if &*q == "numpy.newaxis" => added += 1,
+                            _ => uncertain += 1,
+                        },
+                    }
+                }
+                if fancy {
+                    return Value::array(info.dtype, None);
+                }
+                let Some(ndim) = info.ndim else {
+                    return if dropped + uncertain == 0 { Value::array(info.dtype, None) } else { Value::Unknown };
+                };
+                let max_left = (ndim + added).saturating_sub(dropped);
+                let min_left = max_left.saturating_sub(uncertain);
+                if uncertain == 0 {
+                    if max_left == 0 { Value::ArrayScalar } else { Value::array(info.dtype, Some(max_left)) }
+                } else if min_left >= 1 {
+                    Value::array(info.dtype, None)
+                } else {
+                    Value::Unknown
+                }
+            }
+            Value::List(e) => match self.eval(slice) {
+                _ if matches!(slice, Expr::Slice(_)) => Value::List(e),
+                Value::PyScalar => (*e).clone(),
+                _ => Value::Unknown,
+            },
+            Value::Tuple(items) => match slice {
+                Expr::NumberLiteral(ast::ExprNumberLiteral { value: Number::Int(i), .. }) => {
+                    i.as_usize().and_then(|i| items.get(i).cloned()).unwrap_or_default()
+                }
+                _ => Value::Unknown,
+            },
+            Value::Str => Value::Str,
+            _ => Value::Unknown,
+        }
+    }
+
+    // ----- calls -----------------------------------------------------------------------------
+
+    pub fn eval_call(&mut self, call: &'a ast::ExprCall) -> Value {
+        if let Expr::Attribute(attr) = &*call.func {
+            let recv = self.eval(&attr.value);
+            let m = attr.attr.as_str();
+            match &recv {
+                Value::Array(info) => return library::array_method(self, *info, m, call),
+                Value::ExternalInstance(q) => {
+                    if let Some(v) = library::instance_method(self, q, m, call) {
+                        return v;
+                    }
+                }
+                Value::List(e) => {
+                    return match m {
+                        "copy" => recv.clone(),
+                        "pop" => (**e).clone(),
+                        _ => Value::Unknown,
+                    };
+                }
+                Value::Unknown if m == "to_numpy" => return Value::unknown_array(),
+                _ => {}
+            }
+            let callee = self.attribute(recv, m);
+            return self.call_value(&callee, call);
+        }
+        let callee = self.eval(&call.func);
+        self.call_value(&callee, call)
+    }
+
+    pub fn call_value(&mut self, callee: &Value, call: &'a ast::ExprCall) -> Value {
+        match callee {
+            Value::External(q) => self.external_call(q, call),
+            Value::Function(f) | Value::BoundMethod(f, _) => self.return_value(*f),
+            Value::Class(c) => Value::Instance(*c),
+            Value::Partial(p) => {
+                let inner = p.func.clone();
+                match inner {
+                    Value::Function(f) | Value::BoundMethod(f, _) => self.return_value(f),
+                    _ => Value::Unknown,
+                }
+            }
+            Value::DelayedFn(f) => {
+                let (args, kwargs) = self.call_args(call);
+                Value::Delayed(Arc::new(Partial { func: (**f).clone(), args, kwargs }))
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    /// Positional and keyword argument values of a call (a starred argument ends positional
+    /// knowledge: later positions are unknown).
+    pub fn call_args(&mut self, call: &'a ast::ExprCall) -> (Vec<Value>, Vec<(String, Value)>) {
+        let mut args = Vec::new();
+        for a in call.arguments.args.iter() {
+            if let Expr::Starred(s) = a {
+                match self.eval(&s.value) {
+                    Value::Tuple(items) => args.extend(items.iter().cloned()),
+                    _ => {
+                        args.push(Value::Unknown);
+                        break;
+                    }
+                }
+            } else {
+                args.push(self.eval(a));
+            }
+        }
+        let kwargs = call
+            .arguments
+            .keywords
+            .iter()
+            .filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), self.eval(&k.value))))
+            .collect();
+        (args, kwargs)
+    }
+
+    fn external_call(&mut self, q: &str, call: &'a ast::ExprCall) -> Value {
+        match q {
+            "functools.partial" => {
+                let (mut args, kwargs) = self.call_args(call);
+                if args.is_empty() {
+                    return Value::Unknown;
+                }
+                let func = args.remove(0);
+                Value::Partial(Arc::new(Partial { func, args, kwargs }))
+            }
+            "joblib.delayed" => match call.arguments.args.first() {
+                Some(f) => Value::DelayedFn(Arc::new(self.eval(f))),
+                None => Value::Unknown,
+            },
+            "joblib.Parallel" => Value::Pool(PoolKind { family: PoolFamily::Joblib, threads: self.joblib_uses_threads(call) }),
+            _ => {
+                if let Some(kind) = pool_constructor(q) {
+                    return Value::Pool(kind);
+                }
+                library::external_call(self, q, call)
+            }
+        }
+    }
+
+    /// `Parallel(prefer="threads")`, `Parallel(backend="threading")`, or a plain `Parallel()`
+    /// inside `with parallel_config(backend="threading")`.
+    fn joblib_uses_threads(&mut self, call: &'a ast::ExprCall) -> bool {
+        let mut explicit = None;
+        for k in call.arguments.keywords.iter() {
+            let Some(arg) = &k.arg else { continue };
+            let Expr::StringLiteral(s) = &k.value else { continue };
+            match arg.as_str() {
+                "backend" => explicit = Some(s.value.to_str() == "threading"),
+                "prefer" if explicit.is_none() => explicit = Some(s.value.to_str() == "threads"),
+                "require" if s.value.to_str() == "sharedmem" => explicit = Some(true),
+                _ => {}
+            }
+        }
+        explicit.unwrap_or(self.joblib_threads)
+    }
+
+    /// The join of a project function's return values (walked once, memoized).
+    pub fn return_value(&mut self, f: FuncId) -> Value {
+        if self.depth > MAX_DEPTH {
+            return Value::Unknown;
+        }
+        if let Some(v) = self.cx.cache.borrow().returns.get(&f) {
+            return v.clone();
+        }
+        if !self.cx.cache.borrow_mut().in_progress.insert(f) {
+            return Value::Unknown;
+        }
+        let info = self.index().func(f);
+        let v = if matches!(info.jit, Jit::Numba { .. }) {
+            Value::Unknown
+        } else {
+            match info.body() {
+                FuncBody::Expr(e) => {
+                    let mut ev = self.function_evaluator(f);
+                    ev.eval(e)
+                }
+                FuncBody::Stmts(_) => {
+                    let ev = self.function_evaluator(f);
+                    crate::walk::returns_of(ev, f)
+                }
+            }
+        };
+        let mut cache = self.cx.cache.borrow_mut();
+        cache.in_progress.remove(&f);
+        cache.returns.insert(f, v.clone());
+        v
+    }
+
+    /// A flow-sensitive evaluator positioned at the start of a function's body, with its
+    /// parameters bound.
+    pub fn function_evaluator(&self, f: FuncId) -> Evaluator<'a, 'p, 'c> {
+        let info = self.index().func(f);
+        let mut ev = self.child(f.file, info.scope);
+        let mut frame = Frame { scope: info.scope, vars: FxHashMap::default() };
+        for (i, p) in info.params().iter().enumerate() {
+            let v = ev.param_value(f, i);
+            frame.vars.insert(p.name.as_str(), v);
+        }
+        ev.frames.push(frame);
+        ev
+    }
+}
+
+/// What `with X as v` binds: executors, pools and most context managers return themselves.
+pub fn enter_value(v: Value) -> Value {
+    match v {
+        Value::Pool(_) | Value::Instance(_) | Value::ExternalInstance(_) => v,
+        _ => Value::Unknown,
+    }
+}
+
+fn project_path(mut v: Value, path: &[u32]) -> Value {
+    for &i in path {
+        v = v.project(i as usize);
+    }
+    v
+}
+
+/// Pool constructors by qualified name.
+pub fn pool_constructor(q: &str) -> Option<PoolKind> {
+    use PoolFamily::*;
+    let (family, threads) = match q {
+        "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.thread.ThreadPoolExecutor" => (Executor, true),
+        "concurrent.futures.ProcessPoolExecutor" | "concurrent.futures.process.ProcessPoolExecutor" => (Executor, false),
+        "multiprocessing.pool.ThreadPool" | "multiprocessing.dummy.Pool" => (MpPool, true),
+        "multiprocessing.Pool" | "multiprocessing.pool.Pool" => (MpPool, false),
+        _ if q.starts_with("multiprocessing.") && q.ends_with(".Pool") && !q.contains("dummy") => (MpPool, false),
+        _ => return None,
+    };
+    Some(PoolKind { family, threads })
+}

@@ -1,0 +1,89 @@
+//! The rule phase: walks the code in scope (task-reachable functions, or everything with
+//! `--scope everywhere`) with the rules as walker hooks, in parallel per file, and attaches the
+//! task context to each finding.
+
+use crate::callgraph::{TaskGraph, Unit, units_of, walk_unit};
+use crate::config::Scope;
+use crate::diagnostic::{Diagnostic, Site, TaskContext};
+use crate::index::{FuncId, ProjectIndex};
+use crate::infer::{Context, Evaluator};
+use crate::rules::{Checker, RULES, Rule};
+use crate::scope::Jit;
+use crate::walk::{Hooks, WalkState};
+use rayon::prelude::*;
+use ruff_python_ast::{Expr, Stmt};
+
+struct RuleHooks<'r> {
+    rules: &'r [&'r dyn Rule],
+    file: u32,
+    task: Option<TaskContext>,
+    out: Vec<Diagnostic>,
+}
+
+impl<'a> Hooks<'a> for RuleHooks<'_> {
+    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, state: &WalkState) {
+        let source = &ev.cx.index.modules[self.file as usize].source;
+        for r in self.rules {
+            let mut c = Checker { ev, state, source, file: self.file, task: self.task.as_ref(), out: &mut self.out };
+            r.check_stmt(&mut c, stmt);
+        }
+    }
+
+    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, state: &WalkState) {
+        let source = &ev.cx.index.modules[self.file as usize].source;
+        for r in self.rules {
+            let mut c = Checker { ev, state, source, file: self.file, task: self.task.as_ref(), out: &mut self.out };
+            r.check_expr(&mut c, expr);
+        }
+    }
+}
+
+/// The task context of a function that runs in a thread task.
+pub fn task_context(index: &ProjectIndex, graph: &TaskGraph, f: FuncId) -> Option<TaskContext> {
+    let reach = graph.thread_reach.get(&f)?;
+    let site = &graph.sites[reach.site];
+    let (filename, loc) = index.site(site.file, site.range.start());
+    Some(TaskContext {
+        launcher: site.launcher.clone(),
+        kind: "thread",
+        site: Site { filename, row: loc.row, column: loc.column },
+        chain: reach.chain.iter().map(|&g| index.func_display(g, Some(site.file))).collect(),
+    })
+}
+
+/// Run the rules over the code in scope.
+pub fn lint(index: &ProjectIndex, graph: &TaskGraph, scope: Scope, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
+    let rules: Vec<&dyn Rule> = if rules.is_empty() { RULES.to_vec() } else { rules.to_vec() };
+    let mut by_file: Vec<Vec<Unit>> = vec![Vec::new(); index.modules.len()];
+    match scope {
+        Scope::Tasks => {
+            for &f in graph.thread_reach.keys() {
+                if index.func(f).jit == Jit::None {
+                    by_file[f.file as usize].push(Unit::Function(f));
+                }
+            }
+        }
+        Scope::Everywhere => {
+            for (file, units) in by_file.iter_mut().enumerate() {
+                *units = units_of(index, file as u32);
+            }
+        }
+    }
+    by_file
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file, units)| {
+            let cx = Context::new(index, &graph.params);
+            let mut out = Vec::new();
+            for &unit in units {
+                let task = match unit {
+                    Unit::Function(f) => task_context(index, graph, f),
+                    _ => None,
+                };
+                let hooks = RuleHooks { rules: &rules, file: file as u32, task, out: Vec::new() };
+                out.extend(walk_unit(&cx, unit, hooks).out);
+            }
+            out
+        })
+        .collect()
+}

@@ -1,0 +1,170 @@
+//! Loading a project: read and parse every discovered file exactly once, in parallel, and name
+//! each module from its path (`__init__.py` packages, `src/` layouts). Files that cannot be read
+//! become problems (NG002) and the run goes on.
+
+use crate::config::TargetVersions;
+use crate::source::{Location, SourceFile};
+use ruff_python_ast::{ModModule, PySourceType};
+use ruff_python_parser::{Mode, ParseOptions, Parsed};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::path::{Path, PathBuf};
+
+/// One parsed file.
+pub struct ParsedModule {
+    pub source: SourceFile,
+    pub parsed: Parsed<ModModule>,
+    /// Dotted module name (`pkg.stats`).
+    pub name: String,
+    pub is_package: bool,
+}
+
+impl ParsedModule {
+    pub fn parse(source: SourceFile, name: String, target: ruff_python_ast::PythonVersion) -> Self {
+        let is_stub = source.path.extension().is_some_and(|e| e == "pyi");
+        let source_type = if is_stub { PySourceType::Stub } else { PySourceType::Python };
+        let options = ParseOptions::from(source_type).with_target_version(target);
+        let parsed = ruff_python_parser::parse_unchecked(&source.text, options)
+            .try_into_module()
+            .unwrap_or_else(|| {
+                // A module-mode parse always yields a module; fall back to an empty one.
+                ruff_python_parser::parse_unchecked("", ParseOptions::from(Mode::Module))
+                    .try_into_module()
+                    .expect("empty module parses")
+            });
+        let is_package = source
+            .path
+            .file_stem()
+            .is_some_and(|s| s == "__init__");
+        ParsedModule { source, parsed, name, is_package }
+    }
+}
+
+/// A file that could not be read as Python source.
+#[derive(Debug, Clone)]
+pub struct IoProblem {
+    pub path: PathBuf,
+    pub message: String,
+    pub location: Option<Location>,
+}
+
+pub struct Project {
+    pub modules: Vec<ParsedModule>,
+    pub problems: Vec<IoProblem>,
+}
+
+impl Project {
+    /// Read and parse `files` in parallel. Each file is read once.
+    pub fn load(files: &[PathBuf]) -> Project {
+        let names = ModuleNamer::default().names(files);
+        let mut targets = TargetVersions::default();
+        let targets: Vec<_> = files.iter().map(|f| targets.for_file(f)).collect();
+        let results: Vec<Result<ParsedModule, IoProblem>> = files
+            .par_iter()
+            .zip(names.into_par_iter())
+            .zip(targets.into_par_iter())
+            .map(|((path, name), target)| {
+                let text = read_source(path)?;
+                Ok(ParsedModule::parse(SourceFile::new(path.clone(), text), name, target))
+            })
+            .collect();
+        let mut modules = Vec::with_capacity(results.len());
+        let mut problems = Vec::new();
+        for r in results {
+            match r {
+                Ok(m) => modules.push(m),
+                Err(p) => problems.push(p),
+            }
+        }
+        Project { modules, problems }
+    }
+
+    /// Build a project from in-memory sources (tests, stdin, the language server).
+    pub fn from_sources(sources: Vec<(PathBuf, String)>) -> Project {
+        let paths: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
+        let names = ModuleNamer::default().names(&paths);
+        let mut targets = TargetVersions::default();
+        let modules = sources
+            .into_iter()
+            .zip(names)
+            .map(|((path, text), name)| {
+                let target = targets.for_file(&path);
+                ParsedModule::parse(SourceFile::new(path, text), name, target)
+            })
+            .collect();
+        Project { modules, problems: Vec::new() }
+    }
+}
+
+/// Read a file as UTF-8 text, or say why not (with the position of the first bad byte).
+pub fn read_source(path: &Path) -> Result<String, IoProblem> {
+    let bytes = std::fs::read(path).map_err(|e| IoProblem {
+        path: path.to_path_buf(),
+        message: format!("cannot read file: {e}"),
+        location: None,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let prefix = String::from_utf8_lossy(&bytes[..valid]);
+        let row = prefix.matches('\n').count() + 1;
+        let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        IoProblem {
+            path: path.to_path_buf(),
+            message: format!("file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid})", bytes[valid]),
+            location: Some(Location { row, column }),
+        }
+    })
+}
+
+/// Derives dotted module names from paths: a directory with `__init__.py` is a package, and
+/// the first directory up the tree without one is the import root (this covers `src/` layouts).
+#[derive(Default)]
+pub struct ModuleNamer {
+    is_package_dir: FxHashMap<PathBuf, bool>,
+}
+
+impl ModuleNamer {
+    pub fn names(&mut self, files: &[PathBuf]) -> Vec<String> {
+        files.iter().map(|f| self.name(f)).collect()
+    }
+
+    pub fn name(&mut self, file: &Path) -> String {
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("module");
+        let mut parts: Vec<String> = Vec::new();
+        if stem != "__init__" {
+            parts.push(stem.to_string());
+        }
+        let mut dir = file.parent().map(Path::to_path_buf);
+        while let Some(d) = dir {
+            if d.as_os_str().is_empty() || !self.is_package(&d) {
+                break;
+            }
+            match d.file_name().and_then(|n| n.to_str()) {
+                Some(n) => parts.push(n.to_string()),
+                None => break,
+            }
+            dir = d.parent().map(Path::to_path_buf);
+        }
+        parts.reverse();
+        if parts.is_empty() {
+            // A top-level `__init__.py` outside any package: name it after its directory.
+            return file
+                .parent()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str())
+                .unwrap_or("__init__")
+                .to_string();
+        }
+        parts.join(".")
+    }
+
+    fn is_package(&mut self, dir: &Path) -> bool {
+        if let Some(&b) = self.is_package_dir.get(dir) {
+            return b;
+        }
+        let b = dir.join("__init__.py").is_file() || dir.join("__init__.pyi").is_file();
+        self.is_package_dir.insert(dir.to_path_buf(), b);
+        b
+    }
+}

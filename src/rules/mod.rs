@@ -1,0 +1,120 @@
+//! The rule registry: one plain list of rules, each in its own file with the same shape (doc
+//! comment, metadata, `message()`, `fix_title()`, check function), plus the shared [`Checker`]
+//! a rule reports through.
+
+pub mod builtin_reduction_over_array;
+pub mod invalid_syntax;
+pub mod io_error;
+
+use crate::diagnostic::{Diagnostic, TaskContext};
+use crate::infer::Evaluator;
+use crate::source::SourceFile;
+use crate::value::Value;
+use crate::walk::WalkState;
+use ruff_python_ast::{Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+/// Whether a rule can offer a fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+/// Which code a rule looks at by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleScope {
+    /// Code reachable from a thread task (or all code with `--scope everywhere`).
+    ThreadTasks,
+    /// Reported by the engine itself (syntax and I/O problems).
+    Engine,
+}
+
+/// A rule's metadata, in one place.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub fix: FixAvailability,
+    pub scope: RuleScope,
+    /// The source of the rule's file; its `//!` comment is the rule's documentation.
+    pub source: &'static str,
+}
+
+impl RuleMeta {
+    /// The rule's documentation: the `//!` module comment of its file.
+    pub fn doc(&self) -> String {
+        let mut out = String::new();
+        for line in self.source.lines() {
+            let Some(rest) = line.strip_prefix("//!") else {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                break;
+            };
+            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check_expr<'a>(&self, _checker: &mut Checker<'_, 'a, '_, '_>, _expr: &'a Expr) {}
+    fn check_stmt<'a>(&self, _checker: &mut Checker<'_, 'a, '_, '_>, _stmt: &'a Stmt) {}
+}
+
+/// Rules that check code.
+pub static RULES: &[&dyn Rule] = &[&builtin_reduction_over_array::BuiltinReductionOverArray];
+
+/// Every code numgil can report, checked rules and engine diagnostics alike.
+pub fn all_metas() -> Vec<&'static RuleMeta> {
+    let mut v: Vec<&'static RuleMeta> = vec![&invalid_syntax::META, &io_error::META];
+    v.extend(RULES.iter().map(|r| r.meta()));
+    v.sort_by_key(|m| m.code);
+    v
+}
+
+pub fn meta_for(code: &str) -> Option<&'static RuleMeta> {
+    all_metas().into_iter().find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
+}
+
+/// What a rule sees at a node: facts, source text, where to report.
+pub struct Checker<'x, 'a, 'p, 'c> {
+    pub ev: &'x mut Evaluator<'a, 'p, 'c>,
+    pub state: &'x WalkState,
+    pub source: &'a SourceFile,
+    pub file: u32,
+    pub task: Option<&'x TaskContext>,
+    pub out: &'x mut Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'_, 'a, '_, '_> {
+    pub fn value(&mut self, e: &'a Expr) -> Value {
+        self.ev.eval(e)
+    }
+
+    /// The source text of a node.
+    pub fn text(&self, node: &impl Ranged) -> &str {
+        &self.source.text[node.range()]
+    }
+
+    pub fn report(&mut self, meta: &'static RuleMeta, range: TextRange, message: String, help: Option<String>) {
+        self.out.push(Diagnostic {
+            code: meta.code,
+            name: meta.name,
+            message,
+            help,
+            path: self.source.path.clone(),
+            file: Some(self.file),
+            range,
+            start: self.source.location(range.start()),
+            end: self.source.location(range.end()),
+            task: self.task.cloned(),
+        });
+    }
+}

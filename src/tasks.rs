@@ -1,0 +1,287 @@
+//! Task discovery: recognise the calls that run a callable in a thread or process pool
+//! (DESIGN.md §2 launchers), resolve the callable to project functions, and record the
+//! argument facts each launcher passes in. Also records ordinary calls between project
+//! functions, which the call graph needs.
+
+use crate::index::{ClassId, FuncId};
+use crate::infer::Evaluator;
+use crate::value::{PoolFamily, Value};
+use crate::walk::{Hooks, WalkState};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+/// A project function a launcher runs, with the arguments it is called with.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub func: FuncId,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(String, Value)>,
+}
+
+/// A place that launches tasks.
+#[derive(Debug, Clone)]
+pub struct LauncherSite {
+    pub file: u32,
+    pub range: TextRange,
+    /// `ThreadPoolExecutor.submit`, `threading.Thread`, `joblib.Parallel`, ...
+    pub launcher: String,
+    pub threads: bool,
+    pub entries: Vec<Entry>,
+    /// The function the site is in (`None` at module level).
+    pub from: Option<FuncId>,
+}
+
+/// A call from one project function to another. `args` is `None` for a function passed as a
+/// callback (it may run, with arguments we cannot see).
+#[derive(Debug, Clone)]
+pub struct CallEdge {
+    pub from: FuncId,
+    pub to: FuncId,
+    pub args: Option<(Vec<Value>, Vec<(String, Value)>)>,
+}
+
+/// Walker hooks that collect launcher sites and call edges.
+pub struct DiscoveryHooks {
+    pub file: u32,
+    pub unit: Option<FuncId>,
+    pub sites: Vec<LauncherSite>,
+    pub edges: Vec<CallEdge>,
+}
+
+impl DiscoveryHooks {
+    pub fn new(file: u32, unit: Option<FuncId>) -> Self {
+        DiscoveryHooks { file, unit, sites: Vec::new(), edges: Vec::new() }
+    }
+}
+
+impl<'a> Hooks<'a> for DiscoveryHooks {
+    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, _state: &WalkState) {
+        let Stmt::ClassDef(c) = stmt else { return };
+        let scopes = &ev.cx.index.scopes[ev.file as usize];
+        let Some(&local) = scopes.class_at.get(&c.range.start()) else { return };
+        let class = ClassId { file: ev.file, local };
+        let bases = ev.external_bases(class);
+        if !bases.iter().any(|b| matches!(&**b, "threading.Thread" | "multiprocessing.Process" | "multiprocessing.context.Process")) {
+            return;
+        }
+        let threads = bases.iter().any(|b| &**b == "threading.Thread");
+        let Some(run) = ev.find_method(class, "run") else { return };
+        self.sites.push(LauncherSite {
+            file: self.file,
+            range: c.name.range(),
+            launcher: if threads { "threading.Thread.run".into() } else { "multiprocessing.Process.run".into() },
+            threads,
+            entries: vec![Entry { func: run, args: vec![Value::Instance(class)], kwargs: Vec::new() }],
+            from: self.unit,
+        });
+    }
+
+    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState) {
+        let Expr::Call(call) = expr else { return };
+        if let Some(site) = launcher_site(ev, call, self.file, self.unit) {
+            // The callable passed to a launcher is not a callback of the launching function.
+            self.sites.push(site);
+            return;
+        }
+        let Some(from) = self.unit else { return };
+        let callee = ev.eval(&call.func);
+        let direct = match &callee {
+            Value::Class(c) => ev.find_method(*c, "__init__").map(|init| {
+                let (args, kwargs) = ev.call_args(call);
+                let mut all = vec![Value::Instance(*c)];
+                all.extend(args);
+                vec![Entry { func: init, args: all, kwargs }]
+            }),
+            Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_) | Value::Instance(_) => {
+                let (args, kwargs) = ev.call_args(call);
+                Some(entries_of(ev, &callee, args, kwargs))
+            }
+            _ => None,
+        };
+        for e in direct.into_iter().flatten() {
+            self.edges.push(CallEdge { from, to: e.func, args: Some((e.args, e.kwargs)) });
+        }
+        // Project functions passed as arguments are assumed to be called.
+        for a in call.arguments.args.iter().chain(call.arguments.keywords.iter().map(|k| &k.value)) {
+            if !matches!(a, Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_)) {
+                continue;
+            }
+            let v = ev.eval(a);
+            if matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_)) {
+                for e in entries_of(ev, &v, Vec::new(), Vec::new()) {
+                    self.edges.push(CallEdge { from, to: e.func, args: None });
+                }
+            }
+        }
+    }
+}
+
+/// The project functions a callable value runs, with arguments prepended by binding
+/// (`self` of a bound method, `functools.partial` arguments).
+pub fn entries_of<'a>(ev: &mut Evaluator<'a, '_, '_>, v: &Value, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Vec<Entry> {
+    match v {
+        Value::Function(f) => vec![Entry { func: *f, args, kwargs }],
+        Value::BoundMethod(f, c) => {
+            let mut all = vec![Value::Instance(*c)];
+            all.extend(args);
+            vec![Entry { func: *f, args: all, kwargs }]
+        }
+        Value::Partial(p) => {
+            let mut all = p.args.clone();
+            all.extend(args);
+            let mut kw = p.kwargs.clone();
+            kw.extend(kwargs);
+            entries_of(ev, &p.func, all, kw)
+        }
+        Value::Instance(c) => match ev.find_method(*c, "__call__") {
+            Some(f) => entries_of(ev, &Value::BoundMethod(f, *c), args, kwargs),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn kw<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
+    call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
+}
+
+/// Positional values of an `args=(...)` tuple and keyword values of a `kwargs={...}` dict.
+fn packed_args<'a>(ev: &mut Evaluator<'a, '_, '_>, args: Option<&'a Expr>, kwargs: Option<&'a Expr>) -> (Vec<Value>, Vec<(String, Value)>) {
+    let pos = match args {
+        Some(Expr::Tuple(t)) => t.elts.iter().map(|e| ev.eval(e)).collect(),
+        Some(Expr::List(l)) => l.elts.iter().map(|e| ev.eval(e)).collect(),
+        Some(e) => match ev.eval(e) {
+            Value::Tuple(items) => items.to_vec(),
+            _ => vec![Value::Unknown; 8],
+        },
+        None => Vec::new(),
+    };
+    let mut kws = Vec::new();
+    if let Some(Expr::Dict(d)) = kwargs {
+        for item in &d.items {
+            if let Some(Expr::StringLiteral(k)) = &item.key {
+                kws.push((k.value.to_str().to_string(), ev.eval(&item.value)));
+            }
+        }
+    }
+    (pos, kws)
+}
+
+/// Elements of the iterables passed to `map`-style launchers, one per iterable.
+fn mapped_args<'a>(ev: &mut Evaluator<'a, '_, '_>, iterables: &'a [Expr]) -> Vec<Value> {
+    iterables.iter().map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e).element() }).collect()
+}
+
+/// Recognise a launcher call.
+pub fn launcher_site<'a>(ev: &mut Evaluator<'a, '_, '_>, call: &'a ast::ExprCall, file: u32, from: Option<FuncId>) -> Option<LauncherSite> {
+    let args = &call.arguments.args;
+    let site = |launcher: String, threads: bool, entries: Vec<Entry>| LauncherSite {
+        file,
+        range: call.range(),
+        launcher,
+        threads,
+        entries,
+        from,
+    };
+    if let Expr::Attribute(attr) = &*call.func {
+        let m = attr.attr.as_str();
+        if m == "run_in_executor" {
+            let executor = args.first()?;
+            let threads = match executor {
+                Expr::NoneLiteral(_) => true,
+                e => match ev.eval(e) {
+                    Value::Pool(k) if k.family == PoolFamily::Executor => k.threads,
+                    Value::None => true,
+                    _ => return None,
+                },
+            };
+            let callee = ev.eval(args.get(1)?);
+            let rest: Vec<Value> = args[2..].iter().map(|e| ev.eval(e)).collect();
+            let entries = entries_of(ev, &callee, rest, Vec::new());
+            return Some(site("loop.run_in_executor".into(), threads, entries));
+        }
+        if let Value::Pool(kind) = ev.eval(&attr.value) {
+            let prefix = match (kind.family, kind.threads) {
+                (PoolFamily::Executor, true) => "ThreadPoolExecutor",
+                (PoolFamily::Executor, false) => "ProcessPoolExecutor",
+                (PoolFamily::MpPool, true) => "ThreadPool",
+                (PoolFamily::MpPool, false) => "Pool",
+                (PoolFamily::Joblib, _) => return None,
+            };
+            let func_expr = args.first().or_else(|| kw(call, "fn")).or_else(|| kw(call, "func"))?;
+            let callee = ev.eval(func_expr);
+            let (pos, kwargs) = match (kind.family, m) {
+                (PoolFamily::Executor, "submit") => {
+                    let pos = args[1..].iter().map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e) }).collect();
+                    let kwargs = call.arguments.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value)))).collect();
+                    (pos, kwargs)
+                }
+                (PoolFamily::Executor, "map") => (mapped_args(ev, &args[1..]), Vec::new()),
+                (PoolFamily::MpPool, "map" | "imap" | "imap_unordered" | "map_async") => {
+                    let it = args.get(1).or_else(|| kw(call, "iterable"));
+                    (it.map(|e| vec![ev.eval(e).element()]).unwrap_or_default(), Vec::new())
+                }
+                (PoolFamily::MpPool, "starmap" | "starmap_async") => {
+                    let it = args.get(1).or_else(|| kw(call, "iterable"));
+                    let elem = it.map(|e| ev.eval(e).element()).unwrap_or_default();
+                    let pos = match elem {
+                        Value::Tuple(items) => items.to_vec(),
+                        _ => vec![Value::Unknown; 8],
+                    };
+                    (pos, Vec::new())
+                }
+                (PoolFamily::MpPool, "apply" | "apply_async") => {
+                    let a = args.get(1).or_else(|| kw(call, "args"));
+                    let k = args.get(2).or_else(|| kw(call, "kwds"));
+                    packed_args(ev, a, k)
+                }
+                _ => return None,
+            };
+            let entries = entries_of(ev, &callee, pos, kwargs);
+            return Some(site(format!("{prefix}.{m}"), kind.threads, entries));
+        }
+        return None;
+    }
+    let callee = ev.eval(&call.func);
+    match &callee {
+        Value::External(q) => match &**q {
+            "asyncio.to_thread" | "asyncio.threads.to_thread" => {
+                let f = ev.eval(args.first()?);
+                let rest = args[1..].iter().map(|e| ev.eval(e)).collect();
+                let kwargs = call.arguments.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value)))).collect();
+                let entries = entries_of(ev, &f, rest, kwargs);
+                Some(site("asyncio.to_thread".into(), true, entries))
+            }
+            "threading.Thread" | "threading.Timer" | "multiprocessing.Process" => {
+                let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" { (1, 2, 3) } else { (1, 3, 4) };
+                let target = kw(call, if &**q == "threading.Timer" { "function" } else { "target" }).or_else(|| args.get(target_pos))?;
+                let f = ev.eval(target);
+                let (pos, kwargs) = packed_args(
+                    ev,
+                    kw(call, "args").or_else(|| args.get(args_pos)),
+                    kw(call, "kwargs").or_else(|| args.get(kwargs_pos)),
+                );
+                let entries = entries_of(ev, &f, pos, kwargs);
+                let threads = &**q != "multiprocessing.Process";
+                Some(site(q.to_string(), threads, entries))
+            }
+            _ => None,
+        },
+        Value::Pool(kind) if kind.family == PoolFamily::Joblib => {
+            let items = args.first()?;
+            let delayed: Vec<Value> = match items {
+                Expr::List(l) => l.elts.iter().map(|e| ev.eval(e)).collect(),
+                Expr::Tuple(t) => t.elts.iter().map(|e| ev.eval(e)).collect(),
+                e => vec![ev.eval(e).element()],
+            };
+            let mut entries = Vec::new();
+            for d in delayed {
+                if let Value::Delayed(p) = d {
+                    entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
+                }
+            }
+            Some(site("joblib.Parallel".into(), kind.threads, entries))
+        }
+        _ => None,
+    }
+}

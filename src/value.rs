@@ -1,0 +1,201 @@
+//! The value lattice: what numgil knows about an expression (DESIGN.md §2). Rules fire only on
+//! facts they know; `Unknown` is the top of the lattice and never fires.
+
+use crate::index::{ClassId, FuncId};
+use std::sync::Arc;
+
+/// Element type of an array, as far as it is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dtype {
+    Unknown,
+    Object,
+    Numeric,
+    Bool,
+    Str,
+}
+
+impl Dtype {
+    fn join(self, other: Dtype) -> Dtype {
+        if self == other { self } else { Dtype::Unknown }
+    }
+}
+
+/// Facts about an ndarray.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ArrayInfo {
+    pub dtype: Dtype,
+    pub ndim: Option<u8>,
+}
+
+impl ArrayInfo {
+    pub const UNKNOWN: ArrayInfo = ArrayInfo { dtype: Dtype::Unknown, ndim: None };
+
+    pub fn with_ndim(ndim: Option<u8>) -> Self {
+        ArrayInfo { dtype: Dtype::Unknown, ndim }
+    }
+
+    fn join(self, other: ArrayInfo) -> ArrayInfo {
+        ArrayInfo {
+            dtype: self.dtype.join(other.dtype),
+            ndim: if self.ndim == other.ndim { self.ndim } else { None },
+        }
+    }
+}
+
+/// The kind of pool a receiver is, and whether it runs tasks in threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PoolFamily {
+    /// `concurrent.futures` executors: `submit`, `map`.
+    Executor,
+    /// `multiprocessing` pools: `map`, `imap`, `starmap`, `apply`, ...
+    MpPool,
+    /// `joblib.Parallel(...)`, called with `delayed(f)(...)` items.
+    Joblib,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PoolKind {
+    pub family: PoolFamily,
+    pub threads: bool,
+}
+
+/// A value that a launcher or a call can run: a function plus arguments bound to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    pub func: Value,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(String, Value)>,
+}
+
+/// What is known about a Python value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// Nothing is known. Never fires a rule.
+    #[default]
+    Unknown,
+    /// Not bound on this path (bottom of the lattice).
+    Unbound,
+    None,
+    Array(ArrayInfo),
+    /// A numpy scalar (`a.max()`, `np.sum(a)`, `a[0]` of a 1-D array).
+    ArrayScalar,
+    /// A Python int/float/bool/complex.
+    PyScalar,
+    Str,
+    /// A Python list whose elements are all described by the inner value.
+    List(Arc<Value>),
+    Tuple(Arc<[Value]>),
+    /// Any other iterable (generator, `range`, `zip`, ...): its elements.
+    Iter(Arc<Value>),
+    Dict,
+    /// Something outside the project, by qualified name (`numpy.sum`, `builtins.sum`, `numpy`).
+    External(Arc<str>),
+    /// An instance of a class outside the project, by qualified name.
+    ExternalInstance(Arc<str>),
+    /// A module of the project (by file index).
+    Module(u32),
+    Function(FuncId),
+    /// A method bound to its instance: the first parameter is already supplied.
+    BoundMethod(FuncId, ClassId),
+    Partial(Arc<Partial>),
+    Class(ClassId),
+    Instance(ClassId),
+    Pool(PoolKind),
+    /// `joblib.delayed(f)`.
+    DelayedFn(Arc<Value>),
+    /// `joblib.delayed(f)(args...)`.
+    Delayed(Arc<Partial>),
+}
+
+impl Value {
+    pub fn external(q: &str) -> Value {
+        Value::External(Arc::from(q))
+    }
+
+    pub fn array(dtype: Dtype, ndim: Option<u8>) -> Value {
+        Value::Array(ArrayInfo { dtype, ndim })
+    }
+
+    pub fn unknown_array() -> Value {
+        Value::Array(ArrayInfo::UNKNOWN)
+    }
+
+    pub fn list_of(v: Value) -> Value {
+        Value::List(Arc::new(v))
+    }
+
+    pub fn iter_of(v: Value) -> Value {
+        Value::Iter(Arc::new(v))
+    }
+
+    pub fn is_array(&self) -> bool {
+        matches!(self, Value::Array(_))
+    }
+
+    pub fn as_array(&self) -> Option<ArrayInfo> {
+        match self {
+            Value::Array(a) => Some(*a),
+            _ => None,
+        }
+    }
+
+    pub fn is_known_scalar(&self) -> bool {
+        matches!(self, Value::ArrayScalar | Value::PyScalar)
+    }
+
+    /// The qualified name when the value is something outside the project.
+    pub fn qualified(&self) -> Option<&str> {
+        match self {
+            Value::External(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    /// Least upper bound. `Unbound` is bottom, `Unknown` is top; `None` joins away, because a
+    /// value that is sometimes `None` and is then used as an array must be an array there.
+    pub fn join(&self, other: &Value) -> Value {
+        use Value::*;
+        match (self, other) {
+            (Unbound, x) | (x, Unbound) => x.clone(),
+            (None, x) | (x, None) => x.clone(),
+            (Array(a), Array(b)) => Array(a.join(*b)),
+            (List(a), List(b)) => List(Arc::new(a.join(b))),
+            (Iter(a), Iter(b)) | (List(a), Iter(b)) | (Iter(a), List(b)) => Iter(Arc::new(a.join(b))),
+            (Tuple(a), Tuple(b)) if a.len() == b.len() => {
+                Tuple(a.iter().zip(b.iter()).map(|(x, y)| x.join(y)).collect())
+            }
+            (a, b) if a == b => a.clone(),
+            (ArrayScalar, PyScalar) | (PyScalar, ArrayScalar) => PyScalar,
+            _ => Unknown,
+        }
+    }
+
+    /// What iterating over the value yields.
+    pub fn element(&self) -> Value {
+        match self {
+            Value::List(e) | Value::Iter(e) => (**e).clone(),
+            Value::Tuple(items) => items.iter().fold(Value::Unbound, |acc, v| acc.join(v)).or_unknown(),
+            Value::Array(info) => match info.ndim {
+                Some(1) => Value::ArrayScalar,
+                Some(n) if n > 1 => Value::array(info.dtype, Some(n - 1)),
+                _ => Value::Unknown,
+            },
+            Value::Str => Value::Str,
+            _ => Value::Unknown,
+        }
+    }
+
+    /// `Unbound` read as a value is unknown.
+    pub fn or_unknown(self) -> Value {
+        if self == Value::Unbound { Value::Unknown } else { self }
+    }
+
+    /// Project a tuple-unpacking path (`a, (b, c) = ...`) onto the value.
+    pub fn project(&self, index: usize) -> Value {
+        match self {
+            Value::Tuple(items) => items.get(index).cloned().unwrap_or_default(),
+            Value::List(e) => (**e).clone(),
+            other => other.element(),
+        }
+    }
+}
