@@ -565,9 +565,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 let mut added = 0u8;
                 let mut uncertain = 0u8; // items that may or may not drop a dim
                 let mut fancy = false;
+                let mut slices = 0u8; // dims kept
                 for item in &items {
                     match item {
-                        Expr::Slice(_) => {}
+                        Expr::Slice(_) => slices += 1,
                         Expr::NoneLiteral(_) => added += 1,
                         Expr::EllipsisLiteral(_) => fancy = true,
                         e => match self.eval(e) {
@@ -583,7 +584,12 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                     return Value::array(info.dtype, None);
                 }
                 let Some(ndim) = info.ndim else {
-                    return if dropped + uncertain == 0 { Value::array(info.dtype, None) } else { Value::Unknown };
+                    // Each slice (and each newaxis) keeps a dimension whatever the rank is.
+                    return if dropped + uncertain == 0 || slices + added >= 1 {
+                        Value::array(info.dtype, None)
+                    } else {
+                        Value::Unknown
+                    };
                 };
                 let max_left = (ndim + added).saturating_sub(dropped);
                 let min_left = max_left.saturating_sub(uncertain);

@@ -24,6 +24,9 @@ pub fn instance_of_type(q: &str) -> Value {
         "builtins.int" | "builtins.float" | "builtins.bool" | "builtins.complex" => Value::PyScalar,
         "builtins.str" => Value::Str,
         "numpy.random.Generator" | "numpy.random.RandomState" => Value::ExternalInstance(Arc::from(q)),
+        "pandas.DataFrame" | "pandas.Series" | "pandas.core.frame.DataFrame" | "pandas.core.series.Series" => {
+            Value::ExternalInstance(Arc::from("pandas.DataFrame"))
+        }
         "asyncio.AbstractEventLoop" | "asyncio.events.AbstractEventLoop" => {
             Value::ExternalInstance(Arc::from("asyncio.AbstractEventLoop"))
         }

@@ -240,7 +240,6 @@ pub fn launcher_site<'a>(ev: &mut Evaluator<'a, '_, '_>, call: &'a ast::ExprCall
             let entries = entries_of(ev, &callee, pos, kwargs);
             return Some(site(format!("{prefix}.{m}"), kind.threads, entries));
         }
-        return None;
     }
     let callee = ev.eval(&call.func);
     match &callee {
