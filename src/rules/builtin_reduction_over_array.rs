@@ -90,6 +90,10 @@ impl Rule for BuiltinReductionOverArray {
         };
         let Some(arg) = iterable_argument(&builtin, call) else { return };
         let Value::Array(info) = checker.value(arg) else { return };
+        if info.ndim == Some(0) {
+            // A 0-d array cannot be iterated: the builtin raises instead.
+            return;
+        }
         let dot = if builtin == "sum" { dot_operands(checker, arg) } else { None };
         let arg_text = checker.text(arg).to_string();
         let dot_text = dot.map(|(a, b)| (checker.text(a).to_string(), checker.text(b).to_string()));
@@ -112,7 +116,8 @@ fn iterable_argument<'e>(builtin: &str, call: &'e ExprCall) -> Option<&'e Expr> 
     if !ok {
         return None;
     }
-    if builtin != "min" && builtin != "max" && !call.arguments.keywords.is_empty() && builtin != "sum" {
+    // `min`/`max` take `key=`/`default=`, `sum` takes `start=`; `any`/`all` take nothing else.
+    if matches!(builtin, "any" | "all") && !call.arguments.keywords.is_empty() {
         return None;
     }
     args.first()
