@@ -6,9 +6,11 @@ use crate::index::{ClassId, FuncId, ProjectIndex};
 use crate::infer::{Context, Evaluator, Frame, ParamFacts};
 use crate::scope::Jit;
 use crate::tasks::{CallEdge, DiscoveryHooks, Entry, LauncherSite};
+use crate::triggers::Triggers;
 use crate::value::Value;
 use crate::walk::{Hooks, Walker};
 use rayon::prelude::*;
+use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
@@ -45,15 +47,21 @@ pub fn walk_unit<'a, H: Hooks<'a>>(cx: &Context<'a, '_>, unit: Unit, hooks: H) -
     match unit {
         Unit::Module(file) => {
             let mut ev = Evaluator::new(cx, file, 0);
-            ev.frames.push(Frame { scope: 0, vars: Default::default() });
+            ev.frames.push(Frame {
+                scope: 0,
+                vars: Default::default(),
+            });
             let mut w = Walker::new(ev, hooks);
-            w.walk_body(&index.modules[file as usize].parsed.syntax().body);
+            w.walk_body(&index.modules[file as usize].ast.body);
             w.hooks
         }
         Unit::Class(c) => {
             let info = index.class(c);
             let mut ev = Evaluator::new(cx, c.file, info.scope);
-            ev.frames.push(Frame { scope: info.scope, vars: Default::default() });
+            ev.frames.push(Frame {
+                scope: info.scope,
+                vars: Default::default(),
+            });
             let mut w = Walker::new(ev, hooks);
             w.walk_body(&info.node.body);
             w.hooks
@@ -70,50 +78,30 @@ pub fn walk_unit<'a, H: Hooks<'a>>(cx: &Context<'a, '_>, unit: Unit, hooks: H) -
     }
 }
 
-/// Every unit of a file: the module body, class bodies, and functions (numba-compiled ones
-/// excluded: their code is not Python).
-pub fn units_of(index: &ProjectIndex, file: u32) -> Vec<Unit> {
-    let s = &index.scopes[file as usize];
-    let mut units = vec![Unit::Module(file)];
-    units.extend((0..s.classes.len() as u32).map(|local| Unit::Class(ClassId { file, local })));
-    units.extend(
-        (0..s.functions.len() as u32)
-            .filter(|&local| s.functions[local as usize].jit == Jit::None)
-            .map(|local| Unit::Function(FuncId { file, local })),
-    );
-    units
-}
-
 impl TaskGraph {
-    pub fn build(index: &ProjectIndex) -> TaskGraph {
-        // Phase 1: every unit, with parameter facts from annotations only.
+    /// Find launcher sites in the units that can contain one, then walk outward from their
+    /// entries: each reached function is walked (with the parameter facts known so far) to find
+    /// the project functions it calls. Facts are iterated until stable.
+    pub fn build(index: &ProjectIndex, triggers: &[Triggers]) -> TaskGraph {
         let empty = ParamFacts::default();
         let files: Vec<u32> = (0..index.modules.len() as u32).collect();
-        let found: Vec<(Vec<LauncherSite>, Vec<CallEdge>)> = files
+        let sites: Vec<LauncherSite> = files
             .par_iter()
-            .map(|&file| {
+            .flat_map_iter(|&file| {
                 let cx = Context::new(index, &empty);
                 let mut sites = Vec::new();
-                let mut edges = Vec::new();
-                for unit in units_of(index, file) {
+                for unit in candidate_units(index, file, |r| triggers[file as usize].may_launch(r))
+                {
                     let from = match unit {
                         Unit::Function(f) => Some(f),
                         _ => None,
                     };
-                    let h = walk_unit(&cx, unit, DiscoveryHooks::new(file, from));
-                    sites.extend(h.sites);
-                    edges.extend(h.edges);
+                    sites
+                        .extend(walk_unit(&cx, unit, DiscoveryHooks::new(file, from, false)).sites);
                 }
-                (sites, edges)
+                sites
             })
             .collect();
-        let mut sites = Vec::new();
-        let mut base_edges = Vec::new();
-        for (s, e) in found {
-            sites.extend(s);
-            base_edges.extend(e);
-        }
-
         let mut graph = TaskGraph {
             sites,
             thread_reach: FxHashMap::default(),
@@ -121,80 +109,87 @@ impl TaskGraph {
             params: ParamFacts::default(),
             edges: Vec::new(),
         };
-        graph.process_reach = graph.reach(index, false, &base_edges);
-        graph.thread_reach = graph.reach(index, true, &base_edges);
-        if graph.thread_reach.is_empty() && graph.process_reach.is_empty() {
-            graph.edges = base_edges;
+        let entries: Vec<FuncId> = graph
+            .sites
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|e| e.func))
+            .collect();
+        if entries.is_empty() {
             return graph;
         }
-
-        // Phase 2: parameter facts from launchers, then from task callers, to a fixpoint.
-        let mut edges = base_edges;
+        let mut facts = ParamFacts::default();
+        for site in &graph.sites {
+            for e in &site.entries {
+                add_facts(index, &mut facts, e);
+            }
+        }
+        let mut edges = Vec::new();
         for _round in 0..4 {
-            let mut reachable: Vec<FuncId> =
-                graph.thread_reach.keys().chain(graph.process_reach.keys()).copied().collect();
-            reachable.sort();
-            reachable.dedup();
-            let facts = graph.params.clone();
-            let task_edges: Vec<CallEdge> = reachable
-                .par_iter()
-                .flat_map_iter(|&f| {
-                    let cx = Context::new(index, &facts);
-                    walk_unit(&cx, Unit::Function(f), DiscoveryHooks::new(f.file, Some(f))).edges
-                })
-                .collect();
-            let reach_set: FxHashSet<FuncId> = reachable.iter().copied().collect();
-            let mut new_params = ParamFacts::default();
+            edges = expand(index, &facts, &entries);
+            let mut next = ParamFacts::default();
             for site in &graph.sites {
                 for e in &site.entries {
-                    add_facts(index, &mut new_params, e);
+                    add_facts(index, &mut next, e);
                 }
             }
-            for e in &task_edges {
-                if !reach_set.contains(&e.from) {
-                    continue;
-                }
-                match &e.args {
-                    Some((args, kwargs)) => add_facts(
-                        index,
-                        &mut new_params,
-                        &Entry { func: e.to, args: args.clone(), kwargs: kwargs.clone() },
-                    ),
-                    None => add_facts(index, &mut new_params, &Entry { func: e.to, args: vec![Value::Unknown; 16], kwargs: Vec::new() }),
-                }
+            for e in &edges {
+                let entry = match &e.args {
+                    Some((args, kwargs)) => Entry {
+                        func: e.to,
+                        args: args.clone(),
+                        kwargs: kwargs.clone(),
+                    },
+                    None => Entry {
+                        func: e.to,
+                        args: vec![Value::Unknown; 16],
+                        kwargs: Vec::new(),
+                    },
+                };
+                add_facts(index, &mut next, &entry);
             }
-            edges.extend(task_edges);
-            let thread = graph.reach(index, true, &edges);
-            let process = graph.reach(index, false, &edges);
-            let stable = new_params == graph.params
-                && thread.len() == graph.thread_reach.len()
-                && process.len() == graph.process_reach.len();
-            graph.params = new_params;
-            graph.thread_reach = thread;
-            graph.process_reach = process;
+            let stable = next == facts;
+            facts = next;
             if stable {
                 break;
             }
         }
+        graph.params = facts;
+        graph.thread_reach = graph.reach(index, true, &edges);
+        graph.process_reach = graph.reach(index, false, &edges);
         graph.edges = edges;
         graph
     }
 
     /// What one launcher site reaches, with chains (entry first).
     pub fn reach_from_site(&self, index: &ProjectIndex, site: usize) -> Vec<Reach> {
-        let mut r: Vec<Reach> = self.reach_from(index, &[site], &self.edges).into_values().collect();
+        let mut r: Vec<Reach> = self
+            .reach_from(index, &[site], &self.edges)
+            .into_values()
+            .collect();
         r.sort_by(|a, b| (a.chain.len(), &a.chain).cmp(&(b.chain.len(), &b.chain)));
         r
     }
 
     /// Breadth-first reachability from the entries of thread (or process) launchers, keeping
     /// the shortest chain. numba-compiled functions are leaves.
-    fn reach(&self, index: &ProjectIndex, threads: bool, edges: &[CallEdge]) -> FxHashMap<FuncId, Reach> {
-        let seeds: Vec<usize> = (0..self.sites.len()).filter(|&i| self.sites[i].threads == threads).collect();
+    fn reach(
+        &self,
+        index: &ProjectIndex,
+        threads: bool,
+        edges: &[CallEdge],
+    ) -> FxHashMap<FuncId, Reach> {
+        let seeds: Vec<usize> = (0..self.sites.len())
+            .filter(|&i| self.sites[i].threads == threads)
+            .collect();
         self.reach_from(index, &seeds, edges)
     }
 
-    fn reach_from(&self, index: &ProjectIndex, seeds: &[usize], edges: &[CallEdge]) -> FxHashMap<FuncId, Reach> {
+    fn reach_from(
+        &self,
+        index: &ProjectIndex,
+        seeds: &[usize],
+        edges: &[CallEdge],
+    ) -> FxHashMap<FuncId, Reach> {
         let mut out_edges: FxHashMap<FuncId, Vec<FuncId>> = FxHashMap::default();
         for e in edges {
             out_edges.entry(e.from).or_default().push(e.to);
@@ -208,7 +203,10 @@ impl TaskGraph {
         for &i in seeds {
             for e in &self.sites[i].entries {
                 if let std::collections::hash_map::Entry::Vacant(v) = reach.entry(e.func) {
-                    v.insert(Reach { site: i, chain: vec![e.func] });
+                    v.insert(Reach {
+                        site: i,
+                        chain: vec![e.func],
+                    });
                     queue.push_back(e.func);
                 }
             }
@@ -217,7 +215,9 @@ impl TaskGraph {
             if index.func(f).jit != Jit::None {
                 continue;
             }
-            let Some(next) = out_edges.get(&f) else { continue };
+            let Some(next) = out_edges.get(&f) else {
+                continue;
+            };
             let base = reach[&f].clone();
             for &g in next {
                 if reach.contains_key(&g) {
@@ -225,7 +225,13 @@ impl TaskGraph {
                 }
                 let mut chain = base.chain.clone();
                 chain.push(g);
-                reach.insert(g, Reach { site: base.site, chain });
+                reach.insert(
+                    g,
+                    Reach {
+                        site: base.site,
+                        chain,
+                    },
+                );
                 queue.push_back(g);
             }
         }
@@ -233,12 +239,80 @@ impl TaskGraph {
     }
 }
 
+/// Walk every function reachable from `entries` (breadth-first, in parallel per level) and
+/// return the calls between project functions found there.
+fn expand(index: &ProjectIndex, facts: &ParamFacts, entries: &[FuncId]) -> Vec<CallEdge> {
+    let mut seen: FxHashSet<FuncId> = entries.iter().copied().collect();
+    let mut frontier: Vec<FuncId> = seen.iter().copied().collect();
+    frontier.sort();
+    let mut edges = Vec::new();
+    while !frontier.is_empty() {
+        let found: Vec<CallEdge> = frontier
+            .par_iter()
+            .filter(|f| index.func(**f).jit == Jit::None)
+            .flat_map_iter(|&f| {
+                let cx = Context::new(index, facts);
+                walk_unit(
+                    &cx,
+                    Unit::Function(f),
+                    DiscoveryHooks::new(f.file, Some(f), true),
+                )
+                .edges
+            })
+            .collect();
+        let mut next: Vec<FuncId> = found
+            .iter()
+            .map(|e| e.to)
+            .filter(|t| seen.insert(*t))
+            .collect();
+        next.sort();
+        next.dedup();
+        edges.extend(found);
+        frontier = next;
+    }
+    edges
+}
+
+/// The units of a file for which `wanted(range)` holds (the module body is cheap to walk:
+/// it is kept whenever any unit of the file is).
+pub fn candidate_units(
+    index: &ProjectIndex,
+    file: u32,
+    wanted: impl Fn(TextRange) -> bool,
+) -> Vec<Unit> {
+    let module = &index.modules[file as usize];
+    if !wanted(TextRange::up_to(TextSize::of(module.source.text.as_str()))) {
+        return Vec::new();
+    }
+    let s = index.module_scopes(file);
+    let mut units = vec![Unit::Module(file)];
+    for (local, c) in s.classes.iter().enumerate() {
+        if wanted(c.node.range) {
+            units.push(Unit::Class(ClassId {
+                file,
+                local: local as u32,
+            }));
+        }
+    }
+    for (local, f) in s.functions.iter().enumerate() {
+        if f.jit == Jit::None && wanted(f.node.range()) {
+            units.push(Unit::Function(FuncId {
+                file,
+                local: local as u32,
+            }));
+        }
+    }
+    units
+}
+
 /// Join an entry's argument values into the callee's parameter facts.
 fn add_facts(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
     let info = index.func(e.func);
     let names: Vec<&str> = info.params().iter().map(|p| p.name.as_str()).collect();
     let positional = info.positional_count();
-    let slot = params.entry(e.func).or_insert_with(|| vec![Value::Unbound; names.len()]);
+    let slot = params
+        .entry(e.func)
+        .or_insert_with(|| vec![Value::Unbound; names.len()]);
     let mut given = vec![Value::Unbound; names.len()];
     for (i, v) in e.args.iter().enumerate().take(positional) {
         given[i] = v.clone();
@@ -250,7 +324,11 @@ fn add_facts(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
     }
     for (s, g) in slot.iter_mut().zip(given.iter()) {
         // A parameter not passed at this site keeps its default: unknown to us.
-        let g = if *g == Value::Unbound { Value::Unknown } else { g.clone() };
+        let g = if *g == Value::Unbound {
+            Value::Unknown
+        } else {
+            g.clone()
+        };
         *s = s.join(&g);
     }
 }

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "numgil", version, about = "Find numpy code that holds the GIL inside thread-pool tasks")]
+#[command(
+    name = "numgil",
+    version,
+    about = "Find numpy code that holds the GIL inside thread-pool tasks"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -14,7 +14,9 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { scope: Scope::Tasks }
+        Settings {
+            scope: Scope::Tasks,
+        }
     }
 }
 
@@ -49,7 +51,9 @@ impl TargetVersions {
         let v = match read_requires_python(dir) {
             Some(v) => v,
             None => match dir.parent() {
-                Some(parent) if parent != dir && !dir.as_os_str().is_empty() => self.for_dir(parent),
+                Some(parent) if parent != dir && !dir.as_os_str().is_empty() => {
+                    self.for_dir(parent)
+                }
                 _ => DEFAULT_TARGET,
             },
         };
@@ -77,7 +81,12 @@ pub fn parse_requires_python(spec: &str) -> Option<PythonVersion> {
                 .or_else(|| c.strip_prefix('>'))?;
             let mut parts = rest.trim().split('.');
             let major: u8 = parts.next()?.trim().parse().ok()?;
-            let minor: u8 = parts.next().unwrap_or("0").trim_end_matches('*').parse().unwrap_or(0);
+            let minor: u8 = parts
+                .next()
+                .unwrap_or("0")
+                .trim_end_matches('*')
+                .parse()
+                .unwrap_or(0);
             Some(PythonVersion { major, minor })
         })
         .min()

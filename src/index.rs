@@ -3,9 +3,9 @@
 
 use crate::project::ParsedModule;
 use crate::scope::{ClassInfo, FunctionInfo, ModuleScopes};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// A function (def or lambda) anywhere in the project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,35 +23,39 @@ pub struct ClassId {
 
 pub struct ProjectIndex<'a> {
     pub modules: &'a [ParsedModule],
-    pub scopes: Vec<ModuleScopes<'a>>,
+    /// Built on first use: modules that no analysed code touches are never bound.
+    scopes: Vec<OnceLock<ModuleScopes<'a>>>,
     by_name: FxHashMap<&'a str, Vec<u32>>,
 }
 
 impl<'a> ProjectIndex<'a> {
     pub fn build(modules: &'a [ParsedModule]) -> Self {
-        let scopes: Vec<ModuleScopes<'a>> = modules
-            .par_iter()
-            .map(|m| ModuleScopes::build(&m.parsed.syntax().body, &m.name, m.is_package))
-            .collect();
+        let scopes = modules.iter().map(|_| OnceLock::new()).collect();
         let mut by_name: FxHashMap<&'a str, Vec<u32>> = FxHashMap::default();
         for (i, m) in modules.iter().enumerate() {
             by_name.entry(m.name.as_str()).or_default().push(i as u32);
         }
-        ProjectIndex { modules, scopes, by_name }
+        ProjectIndex {
+            modules,
+            scopes,
+            by_name,
+        }
+    }
+
+    /// The binder's scopes for one module (bound on first use).
+    pub fn module_scopes(&self, file: u32) -> &ModuleScopes<'a> {
+        self.scopes[file as usize].get_or_init(|| {
+            let m = &self.modules[file as usize];
+            ModuleScopes::build(&m.ast.body, &m.name, m.is_package)
+        })
     }
 
     pub fn func(&self, id: FuncId) -> &FunctionInfo<'a> {
-        &self.scopes[id.file as usize].functions[id.local as usize]
+        &self.module_scopes(id.file).functions[id.local as usize]
     }
 
     pub fn class(&self, id: ClassId) -> &ClassInfo<'a> {
-        &self.scopes[id.class_file()].classes[id.local as usize]
-    }
-
-    pub fn function_ids(&self) -> impl Iterator<Item = FuncId> + '_ {
-        self.scopes.iter().enumerate().flat_map(|(file, s)| {
-            (0..s.functions.len() as u32).map(move |local| FuncId { file: file as u32, local })
-        })
+        &self.module_scopes(id.file).classes[id.local as usize]
     }
 
     /// The module with this dotted name; with several (scripts in different folders), the one
@@ -80,21 +84,23 @@ impl<'a> ProjectIndex<'a> {
     }
 
     /// `path:row` of an offset, for task context lines.
-    pub fn site(&self, file: u32, offset: ruff_text_size::TextSize) -> (String, crate::source::Location) {
+    pub fn site(
+        &self,
+        file: u32,
+        offset: ruff_text_size::TextSize,
+    ) -> (String, crate::source::Location) {
         let m = &self.modules[file as usize];
         (m.source.display_path(), m.source.location(offset))
     }
 }
 
-impl ClassId {
-    fn class_file(&self) -> usize {
-        self.file as usize
-    }
-}
-
 fn common_prefix_len(a: Option<&Path>, b: Option<&Path>) -> usize {
     match (a, b) {
-        (Some(a), Some(b)) => a.components().zip(b.components()).take_while(|(x, y)| x == y).count(),
+        (Some(a), Some(b)) => a
+            .components()
+            .zip(b.components())
+            .take_while(|(x, y)| x == y)
+            .count(),
         _ => 0,
     }
 }

@@ -35,7 +35,11 @@ pub struct Context<'a, 'p> {
 
 impl<'a, 'p> Context<'a, 'p> {
     pub fn new(index: &'p ProjectIndex<'a>, params: &'p ParamFacts) -> Self {
-        Context { index, params, cache: RefCell::new(EvalCache::default()) }
+        Context {
+            index,
+            params,
+            cache: RefCell::new(EvalCache::default()),
+        }
     }
 }
 
@@ -60,7 +64,14 @@ pub struct Evaluator<'a, 'p, 'c> {
 
 impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn new(cx: &'c Context<'a, 'p>, file: u32, scope: ScopeId) -> Self {
-        Evaluator { cx, file, frames: Vec::new(), scope, depth: 0, joblib_threads: false }
+        Evaluator {
+            cx,
+            file,
+            frames: Vec::new(),
+            scope,
+            depth: 0,
+            joblib_threads: false,
+        }
     }
 
     fn index(&self) -> &'p ProjectIndex<'a> {
@@ -68,7 +79,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     }
 
     fn scopes(&self) -> &'p crate::scope::ModuleScopes<'a> {
-        &self.cx.index.scopes[self.file as usize]
+        &self.cx.index.module_scopes(self.file)
     }
 
     pub fn current_scope(&self) -> ScopeId {
@@ -94,7 +105,12 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         match self.scopes().resolve_name(scope, name) {
             Resolved::Bound(s, ids) => {
                 if let Some(frame) = self.frames.iter().rev().find(|f| f.scope == s) {
-                    return frame.vars.get(name).cloned().unwrap_or_default().or_unknown();
+                    return frame
+                        .vars
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_default()
+                        .or_unknown();
                 }
                 let ids: Vec<BindingId> = ids.to_vec();
                 self.bindings_value(self.file, &ids)
@@ -106,8 +122,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// The join of a name's bindings in some scope, import fallbacks dropped when others exist.
     pub fn bindings_value(&mut self, file: u32, ids: &[BindingId]) -> Value {
-        let scopes = &self.index().scopes[file as usize];
-        let has_primary = ids.iter().any(|&i| !scopes.bindings[i as usize].import_fallback);
+        let scopes = &self.index().module_scopes(file);
+        let has_primary = ids
+            .iter()
+            .any(|&i| !scopes.bindings[i as usize].import_fallback);
         let mut acc = Value::Unbound;
         for &id in ids {
             if has_primary && scopes.bindings[id as usize].import_fallback {
@@ -130,14 +148,20 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             return v.clone();
         }
         // Guard against cycles (`x = f(x)` across scopes) while computing.
-        self.cx.cache.borrow_mut().bindings.insert((file, id), Value::Unknown);
-        let b = self.index().scopes[file as usize].bindings[id as usize].clone();
+        self.cx
+            .cache
+            .borrow_mut()
+            .bindings
+            .insert((file, id), Value::Unknown);
+        let b = self.index().module_scopes(file).bindings[id as usize].clone();
         let mut ev = self.child(file, b.scope);
         let v = match &b.kind {
             BindingKind::Import(q) | BindingKind::FromImport(q) => ev.resolve_qualified(q),
             BindingKind::Function(f) => Value::Function(FuncId { file, local: *f }),
             BindingKind::Class(c) => Value::Class(ClassId { file, local: *c }),
-            BindingKind::Parameter { func, index } => ev.param_value(FuncId { file, local: *func }, *index),
+            BindingKind::Parameter { func, index } => {
+                ev.param_value(FuncId { file, local: *func }, *index)
+            }
             BindingKind::Assign { value, path } => project_path(ev.eval(value), path),
             BindingKind::AnnAssign { annotation, value } => {
                 let declared = ev.annotation_value(annotation);
@@ -148,7 +172,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             }
             BindingKind::AugAssign { op, value, .. } => {
                 let v = ev.eval(value);
-                if v.is_array() && *op != Operator::MatMult { v } else { Value::Unknown }
+                if v.is_array() && *op != Operator::MatMult {
+                    v
+                } else {
+                    Value::Unknown
+                }
             }
             BindingKind::ForTarget { iter, path } => project_path(ev.eval(iter).element(), path),
             BindingKind::WithTarget { ctx, path } => {
@@ -158,7 +186,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             BindingKind::Walrus { value } => ev.eval(value),
             BindingKind::Opaque => Value::Unknown,
         };
-        self.cx.cache.borrow_mut().bindings.insert((file, id), v.clone());
+        self.cx
+            .cache
+            .borrow_mut()
+            .bindings
+            .insert((file, id), v.clone());
         v
     }
 
@@ -167,10 +199,19 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn param_value(&mut self, func: FuncId, index: usize) -> Value {
         let info = self.index().func(func);
         let params = info.params();
-        let Some(param) = params.get(index) else { return Value::Unknown };
+        let Some(param) = params.get(index) else {
+            return Value::Unknown;
+        };
         if index == 0 && info.takes_self() {
-            let class = ClassId { file: func.file, local: info.class.unwrap_or_default() };
-            return if info.is_classmethod { Value::Class(class) } else { Value::Instance(class) };
+            let class = ClassId {
+                file: func.file,
+                local: info.class.unwrap_or_default(),
+            };
+            return if info.is_classmethod {
+                Value::Class(class)
+            } else {
+                Value::Instance(class)
+            };
         }
         if let Some(a) = &param.annotation {
             let mut ev = self.child(func.file, info.parent_scope);
@@ -194,7 +235,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let parts: Vec<&str> = q.split('.').collect();
         for k in (1..=parts.len()).rev() {
             let prefix = parts[..k].join(".");
-            let Some(m) = self.index().module_named(&prefix, self.file) else { continue };
+            let Some(m) = self.index().module_named(&prefix, self.file) else {
+                continue;
+            };
             let mut v = Value::Module(m);
             for attr in &parts[k..] {
                 v = self.attribute(v, attr);
@@ -226,7 +269,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 match base.qualified() {
                     Some("typing.Optional") => self.annotation_value(&s.slice),
                     Some("typing.Union") => {
-                        let Expr::Tuple(t) = &*s.slice else { return Value::Unknown };
+                        let Expr::Tuple(t) = &*s.slice else {
+                            return Value::Unknown;
+                        };
                         let mut acc = Value::Unbound;
                         for e in &t.elts {
                             acc = acc.join(&self.annotation_value(e));
@@ -260,7 +305,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         }
         let head = text.split('[').next().unwrap_or(text).trim();
         let mut parts = head.split('.');
-        let Some(first) = parts.next() else { return Value::Unknown };
+        let Some(first) = parts.next() else {
+            return Value::Unknown;
+        };
         if first.is_empty() || !first.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return Value::Unknown;
         }
@@ -269,7 +316,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             v = self.attribute(v, p);
         }
         if v.qualified() == Some("typing.Optional") {
-            let inner = text.split_once('[').map(|(_, r)| r.trim_end_matches(']')).unwrap_or("");
+            let inner = text
+                .split_once('[')
+                .map(|(_, r)| r.trim_end_matches(']'))
+                .unwrap_or("");
             return self.annotation_text(inner);
         }
         self.type_instance(&v)
@@ -296,13 +346,15 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 Some(f) => Value::Function(f),
                 None => self.class_level(c, attr),
             },
-            Value::Unknown | Value::ExternalInstance(_) if attr == "values" => Value::unknown_array(),
+            Value::Unknown | Value::ExternalInstance(_) if attr == "values" => {
+                Value::unknown_array()
+            }
             _ => Value::Unknown,
         }
     }
 
     fn module_attribute(&mut self, m: u32, attr: &str) -> Value {
-        let scopes = &self.index().scopes[m as usize];
+        let scopes = &self.index().module_scopes(m);
         if let Some(ids) = scopes.scopes[0].bindings.get(attr) {
             let ids = ids.clone();
             return self.child(m, 0).bindings_value(m, &ids);
@@ -326,14 +378,30 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         if let Some(v) = self.cx.cache.borrow().class_attrs.get(&key) {
             return v.clone();
         }
-        self.cx.cache.borrow_mut().class_attrs.insert(key.clone(), Value::Unknown);
+        self.cx
+            .cache
+            .borrow_mut()
+            .class_attrs
+            .insert(key.clone(), Value::Unknown);
         let mut acc = Value::Unbound;
         for class in self.mro(c) {
-            let defs = self.index().class(class).attrs.get(attr).cloned().unwrap_or_default();
+            let defs = self
+                .index()
+                .class(class)
+                .attrs
+                .get(attr)
+                .cloned()
+                .unwrap_or_default();
             for d in defs {
                 let v = match d {
                     AttrDef::Value { value, method } => {
-                        let scope = self.index().func(FuncId { file: class.file, local: method }).scope;
+                        let scope = self
+                            .index()
+                            .func(FuncId {
+                                file: class.file,
+                                local: method,
+                            })
+                            .scope;
                         self.child(class.file, scope).eval(value)
                     }
                     AttrDef::Annotation { annotation, scope } => {
@@ -347,14 +415,21 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         if v == Value::Unknown {
             v = self.class_level(c, attr);
         }
-        self.cx.cache.borrow_mut().class_attrs.insert(key, v.clone());
+        self.cx
+            .cache
+            .borrow_mut()
+            .class_attrs
+            .insert(key, v.clone());
         v
     }
 
     /// A name bound in the class body (class attributes).
     fn class_level(&mut self, c: ClassId, attr: &str) -> Value {
         let scope = self.index().class(c).scope;
-        let ids = self.index().scopes[c.file as usize].scopes[scope as usize].bindings.get(attr).cloned();
+        let ids = self.index().module_scopes(c.file).scopes[scope as usize]
+            .bindings
+            .get(attr)
+            .cloned();
         match ids {
             Some(ids) => self.child(c.file, scope).bindings_value(c.file, &ids),
             None => Value::Unknown,
@@ -400,7 +475,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn find_method(&mut self, c: ClassId, name: &str) -> Option<FuncId> {
         for class in self.mro(c) {
             if let Some(&f) = self.index().class(class).methods.get(name) {
-                return Some(FuncId { file: class.file, local: f });
+                return Some(FuncId {
+                    file: class.file,
+                    local: f,
+                });
             }
         }
         None
@@ -435,10 +513,18 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             Expr::Compare(c) => {
                 let mut any_array = None;
                 let mut all_scalar = true;
-                for (op, e) in std::iter::once((None, &*c.left))
-                    .chain(c.ops.iter().zip(c.comparators.iter()).map(|(o, e)| (Some(*o), e)))
-                {
-                    if matches!(op, Some(ast::CmpOp::Is | ast::CmpOp::IsNot | ast::CmpOp::In | ast::CmpOp::NotIn)) {
+                for (op, e) in std::iter::once((None, &*c.left)).chain(
+                    c.ops
+                        .iter()
+                        .zip(c.comparators.iter())
+                        .map(|(o, e)| (Some(*o), e)),
+                ) {
+                    if matches!(
+                        op,
+                        Some(
+                            ast::CmpOp::Is | ast::CmpOp::IsNot | ast::CmpOp::In | ast::CmpOp::NotIn
+                        )
+                    ) {
                         return Value::PyScalar;
                     }
                     let v = self.eval(e);
@@ -477,7 +563,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                     }
                     acc = acc.join(&self.eval(e));
                 }
-                Value::list_of(if acc == Value::Unbound { Value::Unknown } else { acc })
+                Value::list_of(if acc == Value::Unbound {
+                    Value::Unknown
+                } else {
+                    acc
+                })
             }
             Expr::Tuple(t) => {
                 if t.elts.iter().any(|e| matches!(e, Expr::Starred(_))) {
@@ -485,8 +575,12 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 }
                 Value::Tuple(t.elts.iter().map(|e| self.eval(e)).collect())
             }
-            Expr::ListComp(c) => Value::list_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
-            Expr::Generator(c) => Value::iter_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
+            Expr::ListComp(c) => {
+                Value::list_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt))
+            }
+            Expr::Generator(c) => {
+                Value::iter_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt))
+            }
             Expr::SetComp(_) | Expr::Set(_) => Value::Unknown,
             Expr::Dict(_) | Expr::DictComp(_) => Value::Dict,
             Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) => Value::PyScalar,
@@ -494,7 +588,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             Expr::NoneLiteral(_) => Value::None,
             Expr::Named(n) => self.eval(&n.value),
             Expr::Lambda(l) => match self.scopes().function_at.get(&l.range.start()) {
-                Some(&f) => Value::Function(FuncId { file: self.file, local: f }),
+                Some(&f) => Value::Function(FuncId {
+                    file: self.file,
+                    local: f,
+                }),
                 None => Value::Unknown,
             },
             _ => Value::Unknown,
@@ -508,7 +605,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         generators: &'a [ast::Comprehension],
         elt: &'a Expr,
     ) -> Value {
-        let Some(&scope) = self.scopes().comprehension_scopes.get(&start) else { return Value::Unknown };
+        let Some(&scope) = self.scopes().comprehension_scopes.get(&start) else {
+            return Value::Unknown;
+        };
         self.push_comprehension(scope, generators);
         let v = self.eval(elt);
         self.frames.pop();
@@ -517,7 +616,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// Push a frame for a comprehension scope with its targets bound to iterable elements.
     pub fn push_comprehension(&mut self, scope: ScopeId, generators: &'a [ast::Comprehension]) {
-        self.frames.push(Frame { scope, vars: FxHashMap::default() });
+        self.frames.push(Frame {
+            scope,
+            vars: FxHashMap::default(),
+        });
         for g in generators {
             let elem = self.eval(&g.iter).element();
             self.assign(&g.target, elem);
@@ -537,7 +639,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     fn assign_elts(&mut self, elts: &'a [Expr], value: Value) {
         for (i, e) in elts.iter().enumerate() {
-            let v = if elts.iter().any(|e| matches!(e, Expr::Starred(_))) { Value::Unknown } else { value.project(i) };
+            let v = if elts.iter().any(|e| matches!(e, Expr::Starred(_))) {
+                Value::Unknown
+            } else {
+                value.project(i)
+            };
             self.assign(e, v);
         }
     }
@@ -573,7 +679,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                         Expr::EllipsisLiteral(_) => fancy = true,
                         e => match self.eval(e) {
                             Value::PyScalar | Value::ArrayScalar => dropped += 1,
-                            Value::Array(a) if a.dtype == Dtype::Bool => return Value::array(info.dtype, None),
+                            Value::Array(a) if a.dtype == Dtype::Bool => {
+                                return Value::array(info.dtype, None);
+                            }
                             Value::Array(_) | Value::List(_) => fancy = true,
                             Value::External(q) if &*q == "numpy.newaxis" => added += 1,
                             _ => uncertain += 1,
@@ -594,7 +702,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 let max_left = (ndim + added).saturating_sub(dropped);
                 let min_left = max_left.saturating_sub(uncertain);
                 if uncertain == 0 {
-                    if max_left == 0 { Value::ArrayScalar } else { Value::array(info.dtype, Some(max_left)) }
+                    if max_left == 0 {
+                        Value::ArrayScalar
+                    } else {
+                        Value::array(info.dtype, Some(max_left))
+                    }
                 } else if min_left >= 1 {
                     Value::array(info.dtype, None)
                 } else {
@@ -607,9 +719,13 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 _ => Value::Unknown,
             },
             Value::Tuple(items) => match slice {
-                Expr::NumberLiteral(ast::ExprNumberLiteral { value: Number::Int(i), .. }) => {
-                    i.as_usize().and_then(|i| items.get(i).cloned()).unwrap_or_default()
-                }
+                Expr::NumberLiteral(ast::ExprNumberLiteral {
+                    value: Number::Int(i),
+                    ..
+                }) => i
+                    .as_usize()
+                    .and_then(|i| items.get(i).cloned())
+                    .unwrap_or_default(),
                 _ => Value::Unknown,
             },
             Value::Str => Value::Str,
@@ -661,7 +777,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             }
             Value::DelayedFn(f) => {
                 let (args, kwargs) = self.call_args(call);
-                Value::Delayed(Arc::new(Partial { func: (**f).clone(), args, kwargs }))
+                Value::Delayed(Arc::new(Partial {
+                    func: (**f).clone(),
+                    args,
+                    kwargs,
+                }))
             }
             _ => Value::Unknown,
         }
@@ -707,7 +827,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 Some(f) => Value::DelayedFn(Arc::new(self.eval(f))),
                 None => Value::Unknown,
             },
-            "joblib.Parallel" => Value::Pool(PoolKind { family: PoolFamily::Joblib, threads: self.joblib_uses_threads(call) }),
+            "joblib.Parallel" => Value::Pool(PoolKind {
+                family: PoolFamily::Joblib,
+                threads: self.joblib_uses_threads(call),
+            }),
             _ => {
                 if let Some(kind) = pool_constructor(q) {
                     return Value::Pool(kind);
@@ -723,7 +846,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let mut explicit = None;
         for k in call.arguments.keywords.iter() {
             let Some(arg) = &k.arg else { continue };
-            let Expr::StringLiteral(s) = &k.value else { continue };
+            let Expr::StringLiteral(s) = &k.value else {
+                continue;
+            };
             match arg.as_str() {
                 "backend" => explicit = Some(s.value.to_str() == "threading"),
                 "prefer" if explicit.is_none() => explicit = Some(s.value.to_str() == "threads"),
@@ -771,7 +896,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn function_evaluator(&self, f: FuncId) -> Evaluator<'a, 'p, 'c> {
         let info = self.index().func(f);
         let mut ev = self.child(f.file, info.scope);
-        let mut frame = Frame { scope: info.scope, vars: FxHashMap::default() };
+        let mut frame = Frame {
+            scope: info.scope,
+            vars: FxHashMap::default(),
+        };
         for (i, p) in info.params().iter().enumerate() {
             let v = ev.param_value(f, i);
             frame.vars.insert(p.name.as_str(), v);
@@ -800,11 +928,15 @@ fn project_path(mut v: Value, path: &[u32]) -> Value {
 pub fn pool_constructor(q: &str) -> Option<PoolKind> {
     use PoolFamily::*;
     let (family, threads) = match q {
-        "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.thread.ThreadPoolExecutor" => (Executor, true),
-        "concurrent.futures.ProcessPoolExecutor" | "concurrent.futures.process.ProcessPoolExecutor" => (Executor, false),
+        "concurrent.futures.ThreadPoolExecutor"
+        | "concurrent.futures.thread.ThreadPoolExecutor" => (Executor, true),
+        "concurrent.futures.ProcessPoolExecutor"
+        | "concurrent.futures.process.ProcessPoolExecutor" => (Executor, false),
         "multiprocessing.pool.ThreadPool" | "multiprocessing.dummy.Pool" => (MpPool, true),
         "multiprocessing.Pool" | "multiprocessing.pool.Pool" => (MpPool, false),
-        _ if q.starts_with("multiprocessing.") && q.ends_with(".Pool") && !q.contains("dummy") => (MpPool, false),
+        _ if q.starts_with("multiprocessing.") && q.ends_with(".Pool") && !q.contains("dummy") => {
+            (MpPool, false)
+        }
         _ => return None,
     };
     Some(PoolKind { family, threads })

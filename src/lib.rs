@@ -18,6 +18,7 @@ pub mod scope;
 pub mod source;
 pub mod suppress;
 pub mod tasks;
+pub mod triggers;
 pub mod value;
 pub mod walk;
 
@@ -30,9 +31,17 @@ use crate::project::Project;
 /// Check a loaded project: syntax and I/O problems, then the rules over the code in scope,
 /// with suppression comments applied. Sorted by path and position.
 pub fn check_project(project: &Project, settings: &Settings) -> Vec<Diagnostic> {
+    let t = std::time::Instant::now();
     let index = ProjectIndex::build(&project.modules);
-    let graph = TaskGraph::build(&index);
-    let mut diags = lint::lint(&index, &graph, settings.scope, &[]);
+    let triggers = scan_triggers(project);
+    let t1 = t.elapsed();
+    let graph = TaskGraph::build(&index, &triggers);
+    let t2 = t.elapsed();
+    let mut diags = lint::lint(&index, &graph, &triggers, settings.scope, &[]);
+    let t3 = t.elapsed();
+    if std::env::var_os("NUMGIL_TIMINGS").is_some() {
+        eprintln!("index {t1:?} graph {t2:?} lint {t3:?}");
+    }
     diags.extend(problems(project));
     apply_suppressions(project, &mut diags);
     diags.sort_by(|a, b| (&a.path, a.start, a.code).cmp(&(&b.path, b.start, b.code)));
@@ -40,17 +49,22 @@ pub fn check_project(project: &Project, settings: &Settings) -> Vec<Diagnostic> 
     diags
 }
 
+/// The trigger pre-scan of every file, in parallel.
+pub fn scan_triggers(project: &Project) -> Vec<triggers::Triggers> {
+    use rayon::prelude::*;
+    let words = rules::trigger_words();
+    project
+        .modules
+        .par_iter()
+        .map(|m| triggers::Triggers::scan(&m.source.text, words))
+        .collect()
+}
+
 /// NG001 for every parse error and unsupported-syntax error, NG002 for every unreadable file.
 pub fn problems(project: &Project) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, m) in project.modules.iter().enumerate() {
-        let errors = m
-            .parsed
-            .errors()
-            .iter()
-            .map(|e| (e.location, e.error.to_string()))
-            .chain(m.parsed.unsupported_syntax_errors().iter().map(|e| (e.range, e.to_string())));
-        for (range, message) in errors {
+        for (range, message) in m.syntax_errors.iter().cloned() {
             out.push(Diagnostic {
                 code: rules::invalid_syntax::META.code,
                 name: rules::invalid_syntax::META.name,
@@ -84,8 +98,10 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
 }
 
 fn apply_suppressions(project: &Project, diags: &mut Vec<Diagnostic>) {
-    let mut by_file: rustc_hash::FxHashMap<u32, rustc_hash::FxHashMap<usize, suppress::Suppression>> =
-        Default::default();
+    let mut by_file: rustc_hash::FxHashMap<
+        u32,
+        rustc_hash::FxHashMap<usize, suppress::Suppression>,
+    > = Default::default();
     diags.retain(|d| {
         let Some(file) = d.file else { return true };
         if d.code == rules::invalid_syntax::META.code {
@@ -101,6 +117,6 @@ fn apply_suppressions(project: &Project, diags: &mut Vec<Diagnostic>) {
 /// Everything `numgil tasks` shows.
 pub fn task_report(project: &Project) -> render::tasks::TaskReport {
     let index = ProjectIndex::build(&project.modules);
-    let graph = TaskGraph::build(&index);
+    let graph = TaskGraph::build(&index, &scan_triggers(project));
     render::tasks::TaskReport::new(&index, &graph)
 }

@@ -10,23 +10,39 @@ use std::sync::Arc;
 /// An instance of an external type named in an annotation.
 pub fn instance_of_type(q: &str) -> Value {
     match q {
-        "numpy.ndarray" | "numpy.typing.NDArray" | "numpy.typing.ArrayLike.ndarray" | "numpy.matrix" => {
-            Value::unknown_array()
-        }
-        "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.thread.ThreadPoolExecutor"
-        | "concurrent.futures.Executor" | "concurrent.futures._base.Executor" => {
-            Value::Pool(PoolKind { family: PoolFamily::Executor, threads: true })
-        }
-        "concurrent.futures.ProcessPoolExecutor" => Value::Pool(PoolKind { family: PoolFamily::Executor, threads: false }),
-        "multiprocessing.pool.ThreadPool" => Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: true }),
-        "multiprocessing.pool.Pool" => Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false }),
+        "numpy.ndarray"
+        | "numpy.typing.NDArray"
+        | "numpy.typing.ArrayLike.ndarray"
+        | "numpy.matrix" => Value::unknown_array(),
+        "concurrent.futures.ThreadPoolExecutor"
+        | "concurrent.futures.thread.ThreadPoolExecutor"
+        | "concurrent.futures.Executor"
+        | "concurrent.futures._base.Executor" => Value::Pool(PoolKind {
+            family: PoolFamily::Executor,
+            threads: true,
+        }),
+        "concurrent.futures.ProcessPoolExecutor" => Value::Pool(PoolKind {
+            family: PoolFamily::Executor,
+            threads: false,
+        }),
+        "multiprocessing.pool.ThreadPool" => Value::Pool(PoolKind {
+            family: PoolFamily::MpPool,
+            threads: true,
+        }),
+        "multiprocessing.pool.Pool" => Value::Pool(PoolKind {
+            family: PoolFamily::MpPool,
+            threads: false,
+        }),
         "builtins.list" | "typing.List" => Value::list_of(Value::Unknown),
         "builtins.int" | "builtins.float" | "builtins.bool" | "builtins.complex" => Value::PyScalar,
         "builtins.str" => Value::Str,
-        "numpy.random.Generator" | "numpy.random.RandomState" => Value::ExternalInstance(Arc::from(q)),
-        "pandas.DataFrame" | "pandas.Series" | "pandas.core.frame.DataFrame" | "pandas.core.series.Series" => {
-            Value::ExternalInstance(Arc::from("pandas.DataFrame"))
+        "numpy.random.Generator" | "numpy.random.RandomState" => {
+            Value::ExternalInstance(Arc::from(q))
         }
+        "pandas.DataFrame"
+        | "pandas.Series"
+        | "pandas.core.frame.DataFrame"
+        | "pandas.core.series.Series" => Value::ExternalInstance(Arc::from("pandas.DataFrame")),
         "asyncio.AbstractEventLoop" | "asyncio.events.AbstractEventLoop" => {
             Value::ExternalInstance(Arc::from("asyncio.AbstractEventLoop"))
         }
@@ -36,7 +52,14 @@ pub fn instance_of_type(q: &str) -> Value {
 
 pub fn array_attribute(info: ArrayInfo, attr: &str) -> Value {
     match attr {
-        "T" | "mT" | "real" | "imag" | "base" => Value::Array(if attr == "T" { info } else { ArrayInfo { ndim: info.ndim, ..info } }),
+        "T" | "mT" | "real" | "imag" | "base" => Value::Array(if attr == "T" {
+            info
+        } else {
+            ArrayInfo {
+                ndim: info.ndim,
+                ..info
+            }
+        }),
         "flat" => Value::iter_of(Value::ArrayScalar),
         "shape" | "strides" => Value::Tuple(match info.ndim {
             Some(n) => std::iter::repeat_n(Value::PyScalar, n as usize).collect(),
@@ -48,7 +71,11 @@ pub fn array_attribute(info: ArrayInfo, attr: &str) -> Value {
 }
 
 fn scalar_join(l: &Value, r: &Value) -> Value {
-    if matches!(l, Value::ArrayScalar) || matches!(r, Value::ArrayScalar) { Value::ArrayScalar } else { Value::PyScalar }
+    if matches!(l, Value::ArrayScalar) || matches!(r, Value::ArrayScalar) {
+        Value::ArrayScalar
+    } else {
+        Value::PyScalar
+    }
 }
 
 pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
@@ -57,7 +84,9 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
             if op == Operator::MatMult {
                 return match (a.ndim, b.ndim) {
                     (Some(1), Some(1)) => Value::ArrayScalar,
-                    (Some(x), Some(y)) if x >= 2 && y >= 1 => Value::array(Dtype::Unknown, Some(x.max(y).max(2) - u8::from(y == 1))),
+                    (Some(x), Some(y)) if x >= 2 && y >= 1 => {
+                        Value::array(Dtype::Unknown, Some(x.max(y).max(2) - u8::from(y == 1)))
+                    }
                     (Some(1), Some(y)) if y >= 2 => Value::array(Dtype::Unknown, Some(y - 1)),
                     _ => Value::Unknown,
                 };
@@ -66,7 +95,13 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
                 (Some(x), Some(y)) => Some(x.max(y)),
                 _ => None,
             };
-            let dtype = if a.object() || b.object() { Dtype::Object } else if a.dtype == b.dtype { a.dtype } else { Dtype::Unknown };
+            let dtype = if a.object() || b.object() {
+                Dtype::Object
+            } else if a.dtype == b.dtype {
+                a.dtype
+            } else {
+                Dtype::Unknown
+            };
             Value::array(dtype, ndim)
         }
         (Value::Array(a), other) | (other, Value::Array(a)) => {
@@ -77,7 +112,16 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
             if matches!(other, Value::Str | Value::Dict | Value::None) {
                 return Value::Unknown;
             }
-            Value::array(if keep_dtype { Dtype::Object } else if a.object() { Dtype::Object } else { Dtype::Unknown }, a.ndim)
+            Value::array(
+                if keep_dtype {
+                    Dtype::Object
+                } else if a.object() {
+                    Dtype::Object
+                } else {
+                    Dtype::Unknown
+                },
+                a.ndim,
+            )
         }
         (x, y) if x.is_known_scalar() && y.is_known_scalar() => scalar_join(x, y),
         (Value::List(a), Value::List(b)) if op == Operator::Add => Value::List(Arc::new(a.join(b))),
@@ -105,7 +149,11 @@ fn kwarg<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
 fn arg<'e>(call: &'e ast::ExprCall, pos: usize, name: &str) -> Option<&'e Expr> {
     kwarg(call, name).or_else(|| {
         let args = &call.arguments.args;
-        if args.iter().take(pos + 1).any(|a| matches!(a, Expr::Starred(_))) {
+        if args
+            .iter()
+            .take(pos + 1)
+            .any(|a| matches!(a, Expr::Starred(_)))
+        {
             return None;
         }
         args.get(pos)
@@ -125,8 +173,22 @@ pub fn dtype_of<'a>(ev: &mut Evaluator<'a, '_, '_>, e: &'a Expr) -> Dtype {
             match t {
                 "O" | "object" | "|O" | "O8" => Dtype::Object,
                 "bool" | "?" | "b1" => Dtype::Bool,
-                t if t.starts_with('U') || t.starts_with('S') || t.starts_with("<U") || t == "str" => Dtype::Str,
-                t if t.starts_with(['f', 'i', 'u', 'c', 'd']) || t.starts_with("<f") || t.starts_with("float") || t.starts_with("int") || t.starts_with("uint") || t.starts_with("complex") => Dtype::Numeric,
+                t if t.starts_with('U')
+                    || t.starts_with('S')
+                    || t.starts_with("<U")
+                    || t == "str" =>
+                {
+                    Dtype::Str
+                }
+                t if t.starts_with(['f', 'i', 'u', 'c', 'd'])
+                    || t.starts_with("<f")
+                    || t.starts_with("float")
+                    || t.starts_with("int")
+                    || t.starts_with("uint")
+                    || t.starts_with("complex") =>
+                {
+                    Dtype::Numeric
+                }
                 _ => Dtype::Unknown,
             }
         }
@@ -136,7 +198,14 @@ pub fn dtype_of<'a>(ev: &mut Evaluator<'a, '_, '_>, e: &'a Expr) -> Dtype {
                 "builtins.bool" | "numpy.bool_" | "numpy.bool" => Dtype::Bool,
                 "builtins.str" | "numpy.str_" => Dtype::Str,
                 "builtins.float" | "builtins.int" | "builtins.complex" => Dtype::Numeric,
-                q if q.starts_with("numpy.float") || q.starts_with("numpy.int") || q.starts_with("numpy.uint") || q.starts_with("numpy.complex") || q == "numpy.double" => Dtype::Numeric,
+                q if q.starts_with("numpy.float")
+                    || q.starts_with("numpy.int")
+                    || q.starts_with("numpy.uint")
+                    || q.starts_with("numpy.complex")
+                    || q == "numpy.double" =>
+                {
+                    Dtype::Numeric
+                }
                 _ => Dtype::Unknown,
             },
             _ => Dtype::Unknown,
@@ -152,7 +221,10 @@ fn ndim_of_input(v: &Value) -> Option<u8> {
         Value::List(e) | Value::Iter(e) => ndim_of_input(e).map(|n| n + 1),
         Value::Tuple(items) => {
             let first = items.first().map_or(Some(0), ndim_of_input)?;
-            items.iter().all(|i| ndim_of_input(i) == Some(first)).then_some(first + 1)
+            items
+                .iter()
+                .all(|i| ndim_of_input(i) == Some(first))
+                .then_some(first + 1)
         }
         _ => None,
     }
@@ -179,35 +251,175 @@ fn dtype_arg<'a>(ev: &mut Evaluator<'a, '_, '_>, call: &'a ast::ExprCall, pos: u
 }
 
 const UFUNCS: &[&str] = &[
-    "sqrt", "exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "arcsin",
-    "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "abs", "absolute",
-    "fabs", "sign", "floor", "ceil", "trunc", "rint", "round", "around", "square", "cbrt", "power",
-    "float_power", "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
-    "remainder", "fmod", "maximum", "minimum", "fmax", "fmin", "hypot", "arctan2", "negative",
-    "positive", "reciprocal", "isnan", "isinf", "isfinite", "signbit", "logical_and", "logical_or",
-    "logical_not", "logical_xor", "greater", "greater_equal", "less", "less_equal", "equal",
-    "not_equal", "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift",
-    "deg2rad", "rad2deg", "degrees", "radians", "conj", "conjugate", "real", "imag", "angle",
-    "clip", "nan_to_num", "heaviside", "copysign", "nextafter", "spacing", "ldexp", "logaddexp",
-    "logaddexp2", "sinc", "i0", "fix", "isclose", "where",
+    "sqrt",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "abs",
+    "absolute",
+    "fabs",
+    "sign",
+    "floor",
+    "ceil",
+    "trunc",
+    "rint",
+    "round",
+    "around",
+    "square",
+    "cbrt",
+    "power",
+    "float_power",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "mod",
+    "remainder",
+    "fmod",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "hypot",
+    "arctan2",
+    "negative",
+    "positive",
+    "reciprocal",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "signbit",
+    "logical_and",
+    "logical_or",
+    "logical_not",
+    "logical_xor",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "equal",
+    "not_equal",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "invert",
+    "left_shift",
+    "right_shift",
+    "deg2rad",
+    "rad2deg",
+    "degrees",
+    "radians",
+    "conj",
+    "conjugate",
+    "real",
+    "imag",
+    "angle",
+    "clip",
+    "nan_to_num",
+    "heaviside",
+    "copysign",
+    "nextafter",
+    "spacing",
+    "ldexp",
+    "logaddexp",
+    "logaddexp2",
+    "sinc",
+    "i0",
+    "fix",
+    "isclose",
+    "where",
 ];
 
 const REDUCTIONS: &[&str] = &[
-    "sum", "prod", "product", "mean", "std", "var", "min", "max", "amin", "amax", "median",
-    "average", "ptp", "any", "all", "argmin", "argmax", "count_nonzero", "nansum", "nanprod",
-    "nanmean", "nanstd", "nanvar", "nanmin", "nanmax", "nanmedian", "nanargmin", "nanargmax",
-    "percentile", "quantile", "nanpercentile", "nanquantile",
+    "sum",
+    "prod",
+    "product",
+    "mean",
+    "std",
+    "var",
+    "min",
+    "max",
+    "amin",
+    "amax",
+    "median",
+    "average",
+    "ptp",
+    "any",
+    "all",
+    "argmin",
+    "argmax",
+    "count_nonzero",
+    "nansum",
+    "nanprod",
+    "nanmean",
+    "nanstd",
+    "nanvar",
+    "nanmin",
+    "nanmax",
+    "nanmedian",
+    "nanargmin",
+    "nanargmax",
+    "percentile",
+    "quantile",
+    "nanpercentile",
+    "nanquantile",
 ];
 
 const SHAPE_PRESERVING: &[&str] = &[
-    "copy", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "array", "require",
-    "sort", "flip", "fliplr", "flipud", "roll", "negative", "cumsum", "cumprod", "nancumsum",
-    "nancumprod", "diff", "gradient", "ediff1d", "sort_complex", "argsort", "transpose", "rot90",
-    "asmatrix", "unwrap", "nan_to_num", "atleast_1d",
+    "copy",
+    "asarray",
+    "asanyarray",
+    "ascontiguousarray",
+    "asfortranarray",
+    "array",
+    "require",
+    "sort",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "negative",
+    "cumsum",
+    "cumprod",
+    "nancumsum",
+    "nancumprod",
+    "diff",
+    "gradient",
+    "ediff1d",
+    "sort_complex",
+    "argsort",
+    "transpose",
+    "rot90",
+    "asmatrix",
+    "unwrap",
+    "nan_to_num",
+    "atleast_1d",
 ];
 
 /// Calls to external functions by qualified name.
-pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast::ExprCall) -> Value {
+pub fn external_call<'a>(
+    ev: &mut Evaluator<'a, '_, '_>,
+    q: &str,
+    call: &'a ast::ExprCall,
+) -> Value {
     if let Some(name) = q.strip_prefix("numpy.") {
         return numpy_call(ev, name, call);
     }
@@ -223,7 +435,12 @@ pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast:
         },
         "builtins.range" => Value::iter_of(Value::PyScalar),
         "builtins.zip" => {
-            let elems: Vec<Value> = call.arguments.args.iter().map(|a| ev.eval(a).element()).collect();
+            let elems: Vec<Value> = call
+                .arguments
+                .args
+                .iter()
+                .map(|a| ev.eval(a).element())
+                .collect();
             Value::iter_of(Value::Tuple(elems.into()))
         }
         "builtins.enumerate" => match first {
@@ -233,8 +450,15 @@ pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast:
             }
             None => Value::Unknown,
         },
-        "builtins.len" | "builtins.int" | "builtins.float" | "builtins.bool" | "builtins.complex"
-        | "builtins.round" | "builtins.isinstance" | "builtins.hash" | "builtins.ord" => Value::PyScalar,
+        "builtins.len"
+        | "builtins.int"
+        | "builtins.float"
+        | "builtins.bool"
+        | "builtins.complex"
+        | "builtins.round"
+        | "builtins.isinstance"
+        | "builtins.hash"
+        | "builtins.ord" => Value::PyScalar,
         "builtins.str" | "builtins.repr" | "builtins.format" => Value::Str,
         "builtins.abs" => match first.map(|e| ev.eval(e)) {
             Some(v @ (Value::Array(_) | Value::ArrayScalar | Value::PyScalar)) => v,
@@ -253,7 +477,9 @@ pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast:
         "asyncio.get_event_loop" | "asyncio.get_running_loop" | "asyncio.new_event_loop" => {
             Value::ExternalInstance(Arc::from("asyncio.AbstractEventLoop"))
         }
-        "multiprocessing.get_context" => Value::ExternalInstance(Arc::from("multiprocessing.context")),
+        "multiprocessing.get_context" => {
+            Value::ExternalInstance(Arc::from("multiprocessing.context"))
+        }
         "threading.Thread" => Value::ExternalInstance(Arc::from("threading.Thread")),
         "pandas.DataFrame" | "pandas.Series" | "pandas.read_csv" | "pandas.read_parquet" => {
             Value::ExternalInstance(Arc::from("pandas.DataFrame"))
@@ -282,10 +508,33 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             let pos = if name == "full_like" { 2 } else { 1 };
             Value::array(dtype_arg(ev, call, pos), ndim)
         }
-        "arange" | "linspace" | "logspace" | "geomspace" | "fromiter" | "frombuffer" | "fromstring"
-        | "fromfile" | "bincount" | "convolve" | "correlate" | "flatnonzero" | "trim_zeros" | "union1d"
-        | "intersect1d" | "setdiff1d" | "setxor1d" | "ravel" | "hanning" | "hamming" | "blackman"
-        | "bartlett" | "kaiser" | "polyfit" | "polyval" | "histogram_bin_edges" | "append" => {
+        "arange"
+        | "linspace"
+        | "logspace"
+        | "geomspace"
+        | "fromiter"
+        | "frombuffer"
+        | "fromstring"
+        | "fromfile"
+        | "bincount"
+        | "convolve"
+        | "correlate"
+        | "flatnonzero"
+        | "trim_zeros"
+        | "union1d"
+        | "intersect1d"
+        | "setdiff1d"
+        | "setxor1d"
+        | "ravel"
+        | "hanning"
+        | "hamming"
+        | "blackman"
+        | "bartlett"
+        | "kaiser"
+        | "polyfit"
+        | "polyval"
+        | "histogram_bin_edges"
+        | "append" => {
             if name == "append" && has_axis(call, 2) {
                 return Value::unknown_array();
             }
@@ -303,10 +552,13 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::array(dtype, Some(1))
         }
         "eye" | "identity" | "tri" | "outer" | "vander" | "cov" | "corrcoef" | "column_stack" => {
-            Value::array(kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)), Some(2))
+            Value::array(
+                kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)),
+                Some(2),
+            )
         }
-        "array" | "asarray" | "asanyarray" | "ascontiguousarray" | "asfortranarray" | "copy" | "require"
-        | "atleast_1d" => {
+        "array" | "asarray" | "asanyarray" | "ascontiguousarray" | "asfortranarray" | "copy"
+        | "require" | "atleast_1d" => {
             let v = first_val(ev);
             let mut dtype = dtype_arg(ev, call, 1);
             let ndim = ndim_of_input(&v);
@@ -324,13 +576,23 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::array(dtype, ndim)
         }
         "atleast_2d" => Value::array(Dtype::Unknown, None),
-        "concatenate" | "hstack" | "vstack" | "stack" | "dstack" | "block" | "tile" | "repeat" | "pad"
-        | "broadcast_to" | "expand_dims" | "squeeze" | "take" | "select" | "piecewise" | "kron"
-        | "cross" | "interp" | "searchsorted" | "digitize" | "unique" | "compress" | "extract"
-        | "delete" | "insert" | "resize" | "moveaxis" | "swapaxes" | "einsum_path" | "choose"
-        | "fromfunction" | "loadtxt" | "genfromtxt" | "tril" | "triu" | "diag" | "diagonal" | "trapz"
-        | "trapezoid" | "partition" | "argpartition" => {
-            if name == "unique" && call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| a.as_str().starts_with("return_")) && !matches!(k.value, Expr::BooleanLiteral(ast::ExprBooleanLiteral { value: false, .. }))) {
+        "concatenate" | "hstack" | "vstack" | "stack" | "dstack" | "block" | "tile" | "repeat"
+        | "pad" | "broadcast_to" | "expand_dims" | "squeeze" | "take" | "select" | "piecewise"
+        | "kron" | "cross" | "interp" | "searchsorted" | "digitize" | "unique" | "compress"
+        | "extract" | "delete" | "insert" | "resize" | "moveaxis" | "swapaxes" | "einsum_path"
+        | "choose" | "fromfunction" | "loadtxt" | "genfromtxt" | "tril" | "triu" | "diag"
+        | "diagonal" | "trapz" | "trapezoid" | "partition" | "argpartition" => {
+            if name == "unique"
+                && call.arguments.keywords.iter().any(|k| {
+                    k.arg
+                        .as_ref()
+                        .is_some_and(|a| a.as_str().starts_with("return_"))
+                        && !matches!(
+                            k.value,
+                            Expr::BooleanLiteral(ast::ExprBooleanLiteral { value: false, .. })
+                        )
+                })
+            {
                 return Value::Unknown;
             }
             if matches!(name, "trapz" | "trapezoid" | "interp") {
@@ -342,9 +604,14 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             let ndim = match name {
                 "vstack" | "tril" | "triu" => Some(2),
                 "unique" | "extract" | "flatnonzero" => Some(1),
-                "searchsorted" | "digitize" | "partition" | "argpartition" | "take" | "repeat" | "compress" => {
+                "searchsorted" | "digitize" | "partition" | "argpartition" | "take" | "repeat"
+                | "compress" => {
                     let v = if name == "searchsorted" {
-                        call.arguments.args.get(1).map(|e| ev.eval(e)).unwrap_or_default()
+                        call.arguments
+                            .args
+                            .get(1)
+                            .map(|e| ev.eval(e))
+                            .unwrap_or_default()
                     } else {
                         first_val(ev)
                     };
@@ -358,7 +625,10 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
                 }
                 _ => None,
             };
-            Value::array(kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)), ndim)
+            Value::array(
+                kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)),
+                ndim,
+            )
         }
         "split" | "array_split" | "hsplit" | "vsplit" | "dsplit" | "meshgrid" | "nonzero" => {
             let ndim = match first_val(ev) {
@@ -369,7 +639,10 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::list_of(Value::array(Dtype::Unknown, ndim))
         }
         "reshape" => {
-            let ndim = ndim_of_shape(ev, arg(call, 1, "shape").or_else(|| arg(call, 1, "newshape")));
+            let ndim = ndim_of_shape(
+                ev,
+                arg(call, 1, "shape").or_else(|| arg(call, 1, "newshape")),
+            );
             let dtype = match first_val(ev) {
                 Value::Array(a) => a.dtype,
                 _ => Dtype::Unknown,
@@ -377,14 +650,18 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::array(dtype, ndim)
         }
         "dot" | "inner" | "matmul" | "vdot" => {
-            let (Some(a), Some(b)) = (call.arguments.args.first(), call.arguments.args.get(1)) else {
+            let (Some(a), Some(b)) = (call.arguments.args.first(), call.arguments.args.get(1))
+            else {
                 return Value::Unknown;
             };
             let (a, b) = (ev.eval(a), ev.eval(b));
             if name == "vdot" {
                 return Value::ArrayScalar;
             }
-            match (a.as_array().and_then(|x| x.ndim), b.as_array().and_then(|x| x.ndim)) {
+            match (
+                a.as_array().and_then(|x| x.ndim),
+                b.as_array().and_then(|x| x.ndim),
+            ) {
                 (Some(1), Some(1)) => Value::ArrayScalar,
                 (Some(x), Some(y)) if x >= 2 && y >= 2 => Value::array(Dtype::Unknown, Some(2)),
                 (Some(x), Some(y)) if x + y == 3 => Value::array(Dtype::Unknown, Some(1)),
@@ -392,17 +669,29 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             }
         }
         "linalg.norm" => {
-            if has_axis(call, 2) { Value::unknown_array() } else { Value::ArrayScalar }
+            if has_axis(call, 2) {
+                Value::unknown_array()
+            } else {
+                Value::ArrayScalar
+            }
         }
         "linalg.det" | "linalg.matrix_rank" | "linalg.cond" | "trace" => match first_val(ev) {
             Value::Array(a) if a.ndim == Some(2) => Value::ArrayScalar,
             _ => Value::Unknown,
         },
-        "linalg.inv" | "linalg.pinv" | "linalg.cholesky" | "linalg.matrix_power" | "linalg.expm"
-        | "linalg.solve" | "linalg.eigvals" | "linalg.eigvalsh" => match first_val(ev) {
+        "linalg.inv"
+        | "linalg.pinv"
+        | "linalg.cholesky"
+        | "linalg.matrix_power"
+        | "linalg.expm"
+        | "linalg.solve"
+        | "linalg.eigvals"
+        | "linalg.eigvalsh" => match first_val(ev) {
             Value::Array(a) if name == "linalg.solve" => {
                 match call.arguments.args.get(1).map(|e| ev.eval(e)) {
-                    Some(Value::Array(b)) => Value::array(Dtype::Unknown, b.ndim.filter(|_| a.ndim == Some(2))),
+                    Some(Value::Array(b)) => {
+                        Value::array(Dtype::Unknown, b.ndim.filter(|_| a.ndim == Some(2)))
+                    }
                     _ => Value::unknown_array(),
                 }
             }
@@ -412,18 +701,27 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::Array(a) => Value::array(Dtype::Unknown, a.ndim),
             _ => Value::unknown_array(),
         },
-        "random.default_rng" | "random.Generator" => Value::ExternalInstance(Arc::from("numpy.random.Generator")),
+        "random.default_rng" | "random.Generator" => {
+            Value::ExternalInstance(Arc::from("numpy.random.Generator"))
+        }
         "random.RandomState" => Value::ExternalInstance(Arc::from("numpy.random.RandomState")),
         "random.SeedSequence" => Value::ExternalInstance(Arc::from("numpy.random.SeedSequence")),
         "random.seed" => Value::None,
         n if n.starts_with("random.") => random_call(ev, &n["random.".len()..], call),
-        "float64" | "float32" | "float16" | "int64" | "int32" | "int16" | "int8" | "uint8" | "uint16"
-        | "uint32" | "uint64" | "complex128" | "complex64" | "bool_" | "double" | "intp" => Value::ArrayScalar,
+        "float64" | "float32" | "float16" | "int64" | "int32" | "int16" | "int8" | "uint8"
+        | "uint16" | "uint32" | "uint64" | "complex128" | "complex64" | "bool_" | "double"
+        | "intp" => Value::ArrayScalar,
         n if SHAPE_PRESERVING.contains(&n) => {
             let v = first_val(ev);
             match v {
                 Value::Array(a) => {
-                    let ndim = if matches!(n, "cumsum" | "cumprod" | "nancumsum" | "nancumprod") && !has_axis(call, 1) { Some(1) } else { a.ndim };
+                    let ndim = if matches!(n, "cumsum" | "cumprod" | "nancumsum" | "nancumprod")
+                        && !has_axis(call, 1)
+                    {
+                        Some(1)
+                    } else {
+                        a.ndim
+                    };
                     Value::array(a.dtype, ndim)
                 }
                 Value::List(_) | Value::Tuple(_) => Value::array(Dtype::Unknown, ndim_of_input(&v)),
@@ -432,21 +730,42 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
         }
         n if REDUCTIONS.contains(&n) => {
             let v = first_val(ev);
-            let axis_pos = if matches!(n, "percentile" | "quantile" | "nanpercentile" | "nanquantile") { 2 } else { 1 };
+            let axis_pos = if matches!(
+                n,
+                "percentile" | "quantile" | "nanpercentile" | "nanquantile"
+            ) {
+                2
+            } else {
+                1
+            };
             if has_axis(call, axis_pos) {
                 return match v {
-                    Value::Array(a) => Value::array(Dtype::Unknown, a.ndim.map(|d| d.saturating_sub(1)).filter(|&d| d >= 1).or(None)),
+                    Value::Array(a) => Value::array(
+                        Dtype::Unknown,
+                        a.ndim
+                            .map(|d| d.saturating_sub(1))
+                            .filter(|&d| d >= 1)
+                            .or(None),
+                    ),
                     _ => Value::Unknown,
                 };
             }
-            if matches!(n, "percentile" | "quantile" | "nanpercentile" | "nanquantile") {
+            if matches!(
+                n,
+                "percentile" | "quantile" | "nanpercentile" | "nanquantile"
+            ) {
                 return Value::Unknown;
             }
             if kwarg(call, "keepdims").is_some() || kwarg(call, "out").is_some() {
                 return Value::Unknown;
             }
             match v {
-                Value::Array(_) | Value::List(_) | Value::Tuple(_) | Value::Iter(_) | Value::ArrayScalar | Value::PyScalar => Value::ArrayScalar,
+                Value::Array(_)
+                | Value::List(_)
+                | Value::Tuple(_)
+                | Value::Iter(_)
+                | Value::ArrayScalar
+                | Value::PyScalar => Value::ArrayScalar,
                 _ => Value::Unknown,
             }
         }
@@ -480,7 +799,11 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             }
             match ndim {
                 Some(n) => {
-                    let dtype = if matches!(n, Some(_)) && UFUNC_BOOL.contains(&name) { Dtype::Bool } else { dtype };
+                    let dtype = if matches!(n, Some(_)) && UFUNC_BOOL.contains(&name) {
+                        Dtype::Bool
+                    } else {
+                        dtype
+                    };
                     Value::array(dtype, n)
                 }
                 None if all_scalar && !call.arguments.args.is_empty() => Value::ArrayScalar,
@@ -492,21 +815,56 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
 }
 
 const UFUNC_BOOL: &[&str] = &[
-    "isnan", "isinf", "isfinite", "signbit", "logical_and", "logical_or", "logical_not",
-    "logical_xor", "greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isclose",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "signbit",
+    "logical_and",
+    "logical_or",
+    "logical_not",
+    "logical_xor",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "equal",
+    "not_equal",
+    "isclose",
 ];
 
 /// Position of the `size` argument of numpy random distributions (legacy functions and
 /// `Generator` methods share names and positions).
 fn random_size_position(m: &str) -> Option<usize> {
     Some(match m {
-        "random" | "random_sample" | "ranf" | "sample" | "standard_normal" | "standard_exponential"
+        "random"
+        | "random_sample"
+        | "ranf"
+        | "sample"
+        | "standard_normal"
+        | "standard_exponential"
         | "standard_cauchy" => 0,
-        "exponential" | "poisson" | "standard_t" | "chisquare" | "geometric" | "rayleigh" | "zipf"
-        | "standard_gamma" | "power" | "pareto" | "weibull" | "logseries" | "choice" | "bytes" => 1,
-        "normal" | "uniform" | "lognormal" | "laplace" | "logistic" | "gumbel" | "integers" | "randint"
-        | "binomial" | "beta" | "gamma" | "negative_binomial" | "vonmises" | "f" | "wald"
-        | "noncentral_chisquare" | "multivariate_normal" | "dirichlet" | "multinomial" => 2,
+        "exponential" | "poisson" | "standard_t" | "chisquare" | "geometric" | "rayleigh"
+        | "zipf" | "standard_gamma" | "power" | "pareto" | "weibull" | "logseries" | "choice"
+        | "bytes" => 1,
+        "normal"
+        | "uniform"
+        | "lognormal"
+        | "laplace"
+        | "logistic"
+        | "gumbel"
+        | "integers"
+        | "randint"
+        | "binomial"
+        | "beta"
+        | "gamma"
+        | "negative_binomial"
+        | "vonmises"
+        | "f"
+        | "wald"
+        | "noncentral_chisquare"
+        | "multivariate_normal"
+        | "dirichlet"
+        | "multinomial" => 2,
         "triangular" | "hypergeometric" | "noncentral_f" => 3,
         _ => return None,
     })
@@ -516,14 +874,22 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
     match m {
         "rand" | "randn" => {
             let n = call.arguments.args.len();
-            if n == 0 { Value::PyScalar } else { Value::array(Dtype::Numeric, Some(n as u8)) }
+            if n == 0 {
+                Value::PyScalar
+            } else {
+                Value::array(Dtype::Numeric, Some(n as u8))
+            }
         }
         "permutation" => Value::array(Dtype::Unknown, None),
         "shuffle" => Value::None,
         _ => match random_size_position(m) {
             Some(pos) => match arg(call, pos, "size") {
                 Some(Expr::NoneLiteral(_)) | None => {
-                    if m == "choice" { Value::Unknown } else { Value::ArrayScalar }
+                    if m == "choice" {
+                        Value::Unknown
+                    } else {
+                        Value::ArrayScalar
+                    }
                 }
                 Some(e) => {
                     let ndim = ndim_of_shape(ev, Some(e));
@@ -536,16 +902,24 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
 }
 
 /// Methods of external instances (`Generator`, event loops, multiprocessing contexts).
-pub fn instance_method<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, m: &str, call: &'a ast::ExprCall) -> Option<Value> {
+pub fn instance_method<'a>(
+    ev: &mut Evaluator<'a, '_, '_>,
+    q: &str,
+    m: &str,
+    call: &'a ast::ExprCall,
+) -> Option<Value> {
     match q {
         "numpy.random.Generator" | "numpy.random.RandomState" => Some(match m {
             "spawn" => Value::list_of(Value::ExternalInstance(Arc::from("numpy.random.Generator"))),
             _ => random_call(ev, m, call),
         }),
-        "numpy.random.SeedSequence" if m == "spawn" => {
-            Some(Value::list_of(Value::ExternalInstance(Arc::from("numpy.random.SeedSequence"))))
-        }
-        "multiprocessing.context" if m == "Pool" => Some(Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false })),
+        "numpy.random.SeedSequence" if m == "spawn" => Some(Value::list_of(
+            Value::ExternalInstance(Arc::from("numpy.random.SeedSequence")),
+        )),
+        "multiprocessing.context" if m == "Pool" => Some(Value::Pool(PoolKind {
+            family: PoolFamily::MpPool,
+            threads: false,
+        })),
         "pandas.DataFrame" => Some(match m {
             "to_numpy" => Value::unknown_array(),
             _ => Value::Unknown,
@@ -555,25 +929,48 @@ pub fn instance_method<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, m: &str, cal
 }
 
 /// Methods called on an ndarray.
-pub fn array_method<'a>(ev: &mut Evaluator<'a, '_, '_>, info: ArrayInfo, m: &str, call: &'a ast::ExprCall) -> Value {
+pub fn array_method<'a>(
+    ev: &mut Evaluator<'a, '_, '_>,
+    info: ArrayInfo,
+    m: &str,
+    call: &'a ast::ExprCall,
+) -> Value {
     let same = Value::Array(info);
     match m {
-        "copy" | "view" | "clip" | "round" | "conj" | "conjugate" | "__array__" | "byteswap" | "newbyteorder" | "argsort" | "transpose" | "swapaxes" => same,
+        "copy" | "view" | "clip" | "round" | "conj" | "conjugate" | "__array__" | "byteswap"
+        | "newbyteorder" | "argsort" | "transpose" | "swapaxes" => same,
         "astype" => {
             let dtype = arg(call, 0, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e));
             Value::array(dtype, info.ndim)
         }
         "reshape" => {
             let args = &call.arguments.args;
-            let ndim = if args.len() == 1 { ndim_of_shape(ev, args.first()) } else if args.is_empty() { None } else { Some(args.len() as u8) };
+            let ndim = if args.len() == 1 {
+                ndim_of_shape(ev, args.first())
+            } else if args.is_empty() {
+                None
+            } else {
+                Some(args.len() as u8)
+            };
             Value::array(info.dtype, ndim)
         }
         "ravel" | "flatten" => Value::array(info.dtype, Some(1)),
         "squeeze" | "repeat" | "take" | "compress" | "diagonal" => Value::array(info.dtype, None),
-        "cumsum" | "cumprod" => Value::array(info.dtype, if has_axis(call, 0) { info.ndim } else { Some(1) }),
-        "sum" | "prod" | "mean" | "std" | "var" | "min" | "max" | "ptp" | "any" | "all" | "argmin" | "argmax" => {
+        "cumsum" | "cumprod" => Value::array(
+            info.dtype,
             if has_axis(call, 0) {
-                Value::array(Dtype::Unknown, info.ndim.map(|d| d.saturating_sub(1)).filter(|&d| d >= 1))
+                info.ndim
+            } else {
+                Some(1)
+            },
+        ),
+        "sum" | "prod" | "mean" | "std" | "var" | "min" | "max" | "ptp" | "any" | "all"
+        | "argmin" | "argmax" => {
+            if has_axis(call, 0) {
+                Value::array(
+                    Dtype::Unknown,
+                    info.ndim.map(|d| d.saturating_sub(1)).filter(|&d| d >= 1),
+                )
             } else if kwarg(call, "keepdims").is_some() || kwarg(call, "out").is_some() {
                 Value::Unknown
             } else {
@@ -596,7 +993,9 @@ pub fn array_method<'a>(ev: &mut Evaluator<'a, '_, '_>, info: ArrayInfo, m: &str
             _ => Value::Unknown,
         },
         "nonzero" => Value::Tuple(match info.ndim {
-            Some(n) => std::iter::repeat_n(Value::array(Dtype::Unknown, Some(1)), n as usize).collect(),
+            Some(n) => {
+                std::iter::repeat_n(Value::array(Dtype::Unknown, Some(1)), n as usize).collect()
+            }
             None => return Value::Unknown,
         }),
         "fill" | "sort" | "resize" | "setflags" | "put" | "itemset" => Value::None,

@@ -2,13 +2,14 @@
 //! `--scope everywhere`) with the rules as walker hooks, in parallel per file, and attaches the
 //! task context to each finding.
 
-use crate::callgraph::{TaskGraph, Unit, units_of, walk_unit};
+use crate::callgraph::{TaskGraph, Unit, candidate_units, walk_unit};
 use crate::config::Scope;
 use crate::diagnostic::{Diagnostic, Site, TaskContext};
 use crate::index::{FuncId, ProjectIndex};
 use crate::infer::{Context, Evaluator};
 use crate::rules::{Checker, RULES, Rule};
 use crate::scope::Jit;
+use crate::triggers::Triggers;
 use crate::walk::{Hooks, WalkState};
 use rayon::prelude::*;
 use ruff_python_ast::{Expr, Stmt};
@@ -24,7 +25,14 @@ impl<'a> Hooks<'a> for RuleHooks<'_> {
     fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, state: &WalkState) {
         let source = &ev.cx.index.modules[self.file as usize].source;
         for r in self.rules {
-            let mut c = Checker { ev, state, source, file: self.file, task: self.task.as_ref(), out: &mut self.out };
+            let mut c = Checker {
+                ev,
+                state,
+                source,
+                file: self.file,
+                task: self.task.as_ref(),
+                out: &mut self.out,
+            };
             r.check_stmt(&mut c, stmt);
         }
     }
@@ -32,7 +40,14 @@ impl<'a> Hooks<'a> for RuleHooks<'_> {
     fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, state: &WalkState) {
         let source = &ev.cx.index.modules[self.file as usize].source;
         for r in self.rules {
-            let mut c = Checker { ev, state, source, file: self.file, task: self.task.as_ref(), out: &mut self.out };
+            let mut c = Checker {
+                ev,
+                state,
+                source,
+                file: self.file,
+                task: self.task.as_ref(),
+                out: &mut self.out,
+            };
             r.check_expr(&mut c, expr);
         }
     }
@@ -46,14 +61,32 @@ pub fn task_context(index: &ProjectIndex, graph: &TaskGraph, f: FuncId) -> Optio
     Some(TaskContext {
         launcher: site.launcher.clone(),
         kind: "thread",
-        site: Site { filename, row: loc.row, column: loc.column },
-        chain: reach.chain.iter().map(|&g| index.func_display(g, Some(site.file))).collect(),
+        site: Site {
+            filename,
+            row: loc.row,
+            column: loc.column,
+        },
+        chain: reach
+            .chain
+            .iter()
+            .map(|&g| index.func_display(g, Some(site.file)))
+            .collect(),
     })
 }
 
 /// Run the rules over the code in scope.
-pub fn lint(index: &ProjectIndex, graph: &TaskGraph, scope: Scope, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
-    let rules: Vec<&dyn Rule> = if rules.is_empty() { RULES.to_vec() } else { rules.to_vec() };
+pub fn lint(
+    index: &ProjectIndex,
+    graph: &TaskGraph,
+    triggers: &[Triggers],
+    scope: Scope,
+    rules: &[&dyn Rule],
+) -> Vec<Diagnostic> {
+    let rules: Vec<&dyn Rule> = if rules.is_empty() {
+        RULES.to_vec()
+    } else {
+        rules.to_vec()
+    };
     let mut by_file: Vec<Vec<Unit>> = vec![Vec::new(); index.modules.len()];
     match scope {
         Scope::Tasks => {
@@ -64,8 +97,10 @@ pub fn lint(index: &ProjectIndex, graph: &TaskGraph, scope: Scope, rules: &[&dyn
             }
         }
         Scope::Everywhere => {
+            let always = rules.iter().any(|r| r.triggers().is_empty());
             for (file, units) in by_file.iter_mut().enumerate() {
-                *units = units_of(index, file as u32);
+                let t = &triggers[file];
+                *units = candidate_units(index, file as u32, |r| always || t.may_trigger_rules(r));
             }
         }
     }
@@ -80,7 +115,12 @@ pub fn lint(index: &ProjectIndex, graph: &TaskGraph, scope: Scope, rules: &[&dyn
                     Unit::Function(f) => task_context(index, graph, f),
                     _ => None,
                 };
-                let hooks = RuleHooks { rules: &rules, file: file as u32, task, out: Vec::new() };
+                let hooks = RuleHooks {
+                    rules: &rules,
+                    file: file as u32,
+                    task,
+                    out: Vec::new(),
+                };
                 out.extend(walk_unit(&cx, unit, hooks).out);
             }
             out

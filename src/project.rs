@@ -4,16 +4,23 @@
 
 use crate::config::TargetVersions;
 use crate::source::{Location, SourceFile};
+use rayon::prelude::*;
+use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::{ModModule, PySourceType};
 use ruff_python_parser::{Mode, ParseOptions, Parsed};
-use rayon::prelude::*;
+use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
-/// One parsed file.
+/// One parsed file. The parser's token stream is not kept (it is larger than the tree): only
+/// the comments that can carry a suppression survive.
 pub struct ParsedModule {
     pub source: SourceFile,
-    pub parsed: Parsed<ModModule>,
+    pub ast: ModModule,
+    /// Parse errors and syntax the target version does not support.
+    pub syntax_errors: Vec<(TextRange, String)>,
+    /// Comments that mention `noqa` or `numgil`.
+    pub suppression_comments: Vec<TextRange>,
     /// Dotted module name (`pkg.stats`).
     pub name: String,
     pub is_package: bool,
@@ -22,7 +29,11 @@ pub struct ParsedModule {
 impl ParsedModule {
     pub fn parse(source: SourceFile, name: String, target: ruff_python_ast::PythonVersion) -> Self {
         let is_stub = source.path.extension().is_some_and(|e| e == "pyi");
-        let source_type = if is_stub { PySourceType::Stub } else { PySourceType::Python };
+        let source_type = if is_stub {
+            PySourceType::Stub
+        } else {
+            PySourceType::Python
+        };
         let options = ParseOptions::from(source_type).with_target_version(target);
         let parsed = ruff_python_parser::parse_unchecked(&source.text, options)
             .try_into_module()
@@ -32,12 +43,45 @@ impl ParsedModule {
                     .try_into_module()
                     .expect("empty module parses")
             });
-        let is_package = source
-            .path
-            .file_stem()
-            .is_some_and(|s| s == "__init__");
-        ParsedModule { source, parsed, name, is_package }
+        let is_package = source.path.file_stem().is_some_and(|s| s == "__init__");
+        let syntax_errors = parsed
+            .errors()
+            .iter()
+            .map(|e| (e.location, e.error.to_string()))
+            .chain(
+                parsed
+                    .unsupported_syntax_errors()
+                    .iter()
+                    .map(|e| (e.range, e.to_string())),
+            )
+            .collect();
+        let suppression_comments = suppression_comments(&parsed, &source.text);
+        let ast = parsed.into_syntax();
+        ParsedModule {
+            source,
+            ast,
+            syntax_errors,
+            suppression_comments,
+            name,
+            is_package,
+        }
     }
+}
+
+fn suppression_comments(parsed: &Parsed<ModModule>, text: &str) -> Vec<TextRange> {
+    parsed
+        .tokens()
+        .iter()
+        .filter(|t| t.kind() == TokenKind::Comment)
+        .map(|t| t.range())
+        .filter(|r| {
+            let c = &text[*r];
+            c.contains("noqa")
+                || c.contains("NOQA")
+                || c.contains("numgil")
+                || c.to_ascii_lowercase().contains("noqa")
+        })
+        .collect()
 }
 
 /// A file that could not be read as Python source.
@@ -65,7 +109,11 @@ impl Project {
             .zip(targets.into_par_iter())
             .map(|((path, name), target)| {
                 let text = read_source(path)?;
-                Ok(ParsedModule::parse(SourceFile::new(path.clone(), text), name, target))
+                Ok(ParsedModule::parse(
+                    SourceFile::new(path.clone(), text),
+                    name,
+                    target,
+                ))
             })
             .collect();
         let mut modules = Vec::with_capacity(results.len());
@@ -92,7 +140,10 @@ impl Project {
                 ParsedModule::parse(SourceFile::new(path, text), name, target)
             })
             .collect();
-        Project { modules, problems: Vec::new() }
+        Project {
+            modules,
+            problems: Vec::new(),
+        }
     }
 }
 
@@ -111,7 +162,10 @@ pub fn read_source(path: &Path) -> Result<String, IoProblem> {
         let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         IoProblem {
             path: path.to_path_buf(),
-            message: format!("file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid})", bytes[valid]),
+            message: format!(
+                "file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid})",
+                bytes[valid]
+            ),
             location: Some(Location { row, column }),
         }
     })
@@ -130,7 +184,10 @@ impl ModuleNamer {
     }
 
     pub fn name(&mut self, file: &Path) -> String {
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("module");
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("module");
         let mut parts: Vec<String> = Vec::new();
         if stem != "__init__" {
             parts.push(stem.to_string());

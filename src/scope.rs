@@ -42,16 +42,37 @@ pub enum BindingKind<'a> {
     FromImport(String),
     Function(LocalFunc),
     Class(LocalClass),
-    Parameter { func: LocalFunc, index: usize },
+    Parameter {
+        func: LocalFunc,
+        index: usize,
+    },
     /// `x = value`, with a tuple-unpacking path.
-    Assign { value: &'a Expr, path: Vec<u32> },
-    AnnAssign { annotation: &'a Expr, value: Option<&'a Expr> },
-    AugAssign { target: &'a ast::ExprName, op: ast::Operator, value: &'a Expr },
+    Assign {
+        value: &'a Expr,
+        path: Vec<u32>,
+    },
+    AnnAssign {
+        annotation: &'a Expr,
+        value: Option<&'a Expr>,
+    },
+    AugAssign {
+        target: &'a ast::ExprName,
+        op: ast::Operator,
+        value: &'a Expr,
+    },
     /// `for x in iter` and comprehension targets: an element of `iter`.
-    ForTarget { iter: &'a Expr, path: Vec<u32> },
+    ForTarget {
+        iter: &'a Expr,
+        path: Vec<u32>,
+    },
     /// `with ctx as x`.
-    WithTarget { ctx: &'a Expr, path: Vec<u32> },
-    Walrus { value: &'a Expr },
+    WithTarget {
+        ctx: &'a Expr,
+        path: Vec<u32>,
+    },
+    Walrus {
+        value: &'a Expr,
+    },
     /// Except-handler names, match captures, type parameters, deletions: nothing known.
     Opaque,
 }
@@ -102,7 +123,9 @@ pub enum Jit {
     None,
     /// `@njit`, `@jit`, `@vectorize`, ...: compiled, never flagged; `nogil` when it releases
     /// the GIL.
-    Numba { nogil: bool },
+    Numba {
+        nogil: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -122,7 +145,9 @@ pub struct FunctionInfo<'a> {
 impl<'a> FunctionInfo<'a> {
     /// Parameters in positional order (positional-only, then regular), then keyword-only.
     pub fn params(&self) -> Vec<&'a ast::Parameter> {
-        let Some(p) = self.node.parameters() else { return Vec::new() };
+        let Some(p) = self.node.parameters() else {
+            return Vec::new();
+        };
         p.posonlyargs
             .iter()
             .chain(p.args.iter())
@@ -132,7 +157,9 @@ impl<'a> FunctionInfo<'a> {
     }
 
     pub fn positional_count(&self) -> usize {
-        self.node.parameters().map_or(0, |p| p.posonlyargs.len() + p.args.len())
+        self.node
+            .parameters()
+            .map_or(0, |p| p.posonlyargs.len() + p.args.len())
     }
 
     pub fn body(&self) -> FuncBody<'a> {
@@ -157,8 +184,14 @@ pub enum FuncBody<'a> {
 /// class body.
 #[derive(Debug, Clone, Copy)]
 pub enum AttrDef<'a> {
-    Value { value: &'a Expr, method: LocalFunc },
-    Annotation { annotation: &'a Expr, scope: ScopeId },
+    Value {
+        value: &'a Expr,
+        method: LocalFunc,
+    },
+    Annotation {
+        annotation: &'a Expr,
+        scope: ScopeId,
+    },
 }
 
 #[derive(Debug)]
@@ -281,7 +314,9 @@ impl<'a> ModuleScopes<'a> {
                 Expr::Call(c) => (&*c.func, Some(c)),
                 e => (e, None),
             };
-            let Some(q) = self.import_qualified_name(scope, callee) else { continue };
+            let Some(q) = self.import_qualified_name(scope, callee) else {
+                continue;
+            };
             if !q.starts_with("numba.") {
                 continue;
             }
@@ -324,7 +359,11 @@ impl<'a> ModuleScopes<'a> {
                     if !s.star_imports.is_empty() {
                         return Resolved::StarImported;
                     }
-                    return if is_builtin(name) { Resolved::Builtin } else { Resolved::Unresolved };
+                    return if is_builtin(name) {
+                        Resolved::Builtin
+                    } else {
+                        Resolved::Unresolved
+                    };
                 }
             }
         }
@@ -348,18 +387,88 @@ impl<'a> ModuleScopes<'a> {
 pub fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        "sum" | "min" | "max" | "any" | "all" | "len" | "range" | "list" | "tuple" | "dict" | "set"
-            | "frozenset" | "float" | "int" | "bool" | "complex" | "str" | "bytes" | "zip"
-            | "enumerate" | "map" | "filter" | "sorted" | "reversed" | "iter" | "next" | "abs"
-            | "round" | "print" | "isinstance" | "type" | "object" | "super" | "getattr"
-            | "setattr" | "hasattr" | "open" | "repr" | "id" | "hash" | "divmod" | "pow"
-            | "callable" | "vars" | "dir" | "globals" | "locals" | "issubclass" | "format"
-            | "chr" | "ord" | "hex" | "oct" | "bin" | "slice" | "property" | "staticmethod"
-            | "classmethod" | "memoryview" | "bytearray" | "input" | "exec" | "eval"
-            | "compile" | "__import__" | "NotImplemented" | "Ellipsis" | "Exception"
-            | "BaseException" | "ValueError" | "TypeError" | "KeyError" | "IndexError"
-            | "RuntimeError" | "ImportError" | "ModuleNotFoundError" | "AttributeError"
-            | "StopIteration" | "NotImplementedError" | "OSError" | "__name__" | "__file__"
+        "sum"
+            | "min"
+            | "max"
+            | "any"
+            | "all"
+            | "len"
+            | "range"
+            | "list"
+            | "tuple"
+            | "dict"
+            | "set"
+            | "frozenset"
+            | "float"
+            | "int"
+            | "bool"
+            | "complex"
+            | "str"
+            | "bytes"
+            | "zip"
+            | "enumerate"
+            | "map"
+            | "filter"
+            | "sorted"
+            | "reversed"
+            | "iter"
+            | "next"
+            | "abs"
+            | "round"
+            | "print"
+            | "isinstance"
+            | "type"
+            | "object"
+            | "super"
+            | "getattr"
+            | "setattr"
+            | "hasattr"
+            | "open"
+            | "repr"
+            | "id"
+            | "hash"
+            | "divmod"
+            | "pow"
+            | "callable"
+            | "vars"
+            | "dir"
+            | "globals"
+            | "locals"
+            | "issubclass"
+            | "format"
+            | "chr"
+            | "ord"
+            | "hex"
+            | "oct"
+            | "bin"
+            | "slice"
+            | "property"
+            | "staticmethod"
+            | "classmethod"
+            | "memoryview"
+            | "bytearray"
+            | "input"
+            | "exec"
+            | "eval"
+            | "compile"
+            | "__import__"
+            | "NotImplemented"
+            | "Ellipsis"
+            | "Exception"
+            | "BaseException"
+            | "ValueError"
+            | "TypeError"
+            | "KeyError"
+            | "IndexError"
+            | "RuntimeError"
+            | "ImportError"
+            | "ModuleNotFoundError"
+            | "AttributeError"
+            | "StopIteration"
+            | "NotImplementedError"
+            | "OSError"
+            | "__name__"
+            | "__file__"
     )
 }
 
@@ -395,7 +504,11 @@ impl<'a> Binder<'a> {
             scope: self.scope,
             import_fallback: self.fallback_depth > 0,
         });
-        self.out.scopes[self.scope as usize].bindings.entry(name).or_default().push(id);
+        self.out.scopes[self.scope as usize]
+            .bindings
+            .entry(name)
+            .or_default()
+            .push(id);
     }
 
     fn body(&mut self, body: &'a [Stmt]) {
@@ -456,7 +569,11 @@ impl<'a> Binder<'a> {
             scope,
             parent_scope,
             qualname: self.qualname(name),
-            class: if matches!(node, FuncNode::Def(_)) { class } else { None },
+            class: if matches!(node, FuncNode::Def(_)) {
+                class
+            } else {
+                None
+            },
             jit: Jit::None,
             is_static,
             is_classmethod,
@@ -467,10 +584,18 @@ impl<'a> Binder<'a> {
 
     fn parameters(&mut self, func: LocalFunc, params: Option<&'a ast::Parameters>) {
         let Some(p) = params else { return };
-        let positional = p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter());
+        let positional = p
+            .posonlyargs
+            .iter()
+            .chain(p.args.iter())
+            .chain(p.kwonlyargs.iter());
         for (index, pw) in positional.enumerate() {
             let prm = &pw.parameter;
-            self.bind(prm.name.as_str(), prm.name.range(), BindingKind::Parameter { func, index });
+            self.bind(
+                prm.name.as_str(),
+                prm.name.range(),
+                BindingKind::Parameter { func, index },
+            );
         }
         for prm in [&p.vararg, &p.kwarg].into_iter().flatten() {
             self.bind(prm.name.as_str(), prm.name.range(), BindingKind::Opaque);
@@ -479,7 +604,12 @@ impl<'a> Binder<'a> {
 
     fn defaults_and_annotations(&mut self, params: Option<&'a ast::Parameters>) {
         let Some(p) = params else { return };
-        for pw in p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter()) {
+        for pw in p
+            .posonlyargs
+            .iter()
+            .chain(p.args.iter())
+            .chain(p.kwonlyargs.iter())
+        {
             if let Some(d) = &pw.default {
                 self.expr(d);
             }
@@ -552,7 +682,10 @@ impl<'a> Binder<'a> {
                         Stmt::AnnAssign(a) => {
                             if let Expr::Name(n) = &*a.target {
                                 class.attrs.entry(n.id.as_str()).or_default().push(
-                                    AttrDef::Annotation { annotation: &a.annotation, scope },
+                                    AttrDef::Annotation {
+                                        annotation: &a.annotation,
+                                        scope,
+                                    },
                                 );
                             }
                         }
@@ -581,7 +714,10 @@ impl<'a> Binder<'a> {
                     self.bind(
                         n.id.as_str(),
                         n.range,
-                        BindingKind::AnnAssign { annotation: &a.annotation, value: a.value.as_deref() },
+                        BindingKind::AnnAssign {
+                            annotation: &a.annotation,
+                            value: a.value.as_deref(),
+                        },
                     );
                 } else {
                     self.expr(&a.target);
@@ -593,7 +729,11 @@ impl<'a> Binder<'a> {
                     self.bind(
                         n.id.as_str(),
                         n.range,
-                        BindingKind::AugAssign { target: n, op: a.op, value: &a.value },
+                        BindingKind::AugAssign {
+                            target: n,
+                            op: a.op,
+                            value: &a.value,
+                        },
                     );
                 } else {
                     self.expr(&a.target);
@@ -642,9 +782,11 @@ impl<'a> Binder<'a> {
                 for alias in &i.names {
                     let full = alias.name.as_str();
                     match &alias.asname {
-                        Some(asname) => {
-                            self.bind(asname.as_str(), alias.range, BindingKind::Import(full.to_string()))
-                        }
+                        Some(asname) => self.bind(
+                            asname.as_str(),
+                            alias.range,
+                            BindingKind::Import(full.to_string()),
+                        ),
                         None => {
                             let head = full.split('.').next().unwrap_or(full);
                             self.bind(head, alias.range, BindingKind::Import(head.to_string()));
@@ -656,7 +798,9 @@ impl<'a> Binder<'a> {
                 let base = self.absolute_module(i.level, i.module.as_ref().map(|m| m.as_str()));
                 for alias in &i.names {
                     if alias.name.as_str() == "*" {
-                        self.out.scopes[self.scope as usize].star_imports.push(base.clone());
+                        self.out.scopes[self.scope as usize]
+                            .star_imports
+                            .push(base.clone());
                         continue;
                     }
                     let name = alias.asname.as_ref().unwrap_or(&alias.name);
@@ -670,12 +814,16 @@ impl<'a> Binder<'a> {
             }
             Stmt::Global(g) => {
                 for n in &g.names {
-                    self.out.scopes[self.scope as usize].globals.insert(n.as_str());
+                    self.out.scopes[self.scope as usize]
+                        .globals
+                        .insert(n.as_str());
                 }
             }
             Stmt::Nonlocal(n) => {
                 for n in &n.names {
-                    self.out.scopes[self.scope as usize].nonlocals.insert(n.as_str());
+                    self.out.scopes[self.scope as usize]
+                        .nonlocals
+                        .insert(n.as_str());
                 }
             }
             Stmt::Match(m) => {
@@ -736,25 +884,45 @@ impl<'a> Binder<'a> {
     }
 
     /// `self.attr = value` inside a method records a class attribute.
-    fn self_attr(&mut self, target: &'a Expr, value: Option<&'a Expr>, annotation: Option<&'a Expr>) {
-        let Expr::Attribute(attr) = target else { return };
-        let Expr::Name(recv) = &*attr.value else { return };
-        let ScopeKind::Function(fid) = self.out.scopes[self.scope as usize].kind else { return };
+    fn self_attr(
+        &mut self,
+        target: &'a Expr,
+        value: Option<&'a Expr>,
+        annotation: Option<&'a Expr>,
+    ) {
+        let Expr::Attribute(attr) = target else {
+            return;
+        };
+        let Expr::Name(recv) = &*attr.value else {
+            return;
+        };
+        let ScopeKind::Function(fid) = self.out.scopes[self.scope as usize].kind else {
+            return;
+        };
         let func = &self.out.functions[fid as usize];
         let Some(class) = func.class else { return };
         if !func.takes_self() || func.is_classmethod {
             return;
         }
-        let Some(first) = func.params().first().map(|p| p.name.as_str()) else { return };
+        let Some(first) = func.params().first().map(|p| p.name.as_str()) else {
+            return;
+        };
         if recv.id.as_str() != first {
             return;
         }
         let def = match (value, annotation) {
-            (_, Some(annotation)) => AttrDef::Annotation { annotation, scope: self.scope },
+            (_, Some(annotation)) => AttrDef::Annotation {
+                annotation,
+                scope: self.scope,
+            },
             (Some(value), None) => AttrDef::Value { value, method: fid },
             (None, None) => return,
         };
-        self.out.classes[class as usize].attrs.entry(attr.attr.as_str()).or_default().push(def);
+        self.out.classes[class as usize]
+            .attrs
+            .entry(attr.attr.as_str())
+            .or_default()
+            .push(def);
     }
 
     fn target(
@@ -839,7 +1007,12 @@ impl<'a> Binder<'a> {
         }
     }
 
-    fn comprehension(&mut self, node_start: TextSize, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
+    fn comprehension(
+        &mut self,
+        node_start: TextSize,
+        generators: &'a [ast::Comprehension],
+        elts: &[&'a Expr],
+    ) {
         let outer = self.scope;
         let scope = self.push_scope(ScopeKind::Comprehension);
         self.out.comprehension_scopes.insert(node_start, scope);
@@ -852,7 +1025,10 @@ impl<'a> Binder<'a> {
             } else {
                 self.expr(&g.iter);
             }
-            self.target(&g.target, &mut Vec::new(), &|path| BindingKind::ForTarget { iter: &g.iter, path });
+            self.target(&g.target, &mut Vec::new(), &|path| BindingKind::ForTarget {
+                iter: &g.iter,
+                path,
+            });
             for cond in &g.ifs {
                 self.expr(cond);
             }
@@ -890,9 +1066,15 @@ impl<'a> Binder<'a> {
                     // A walrus in a comprehension binds in the enclosing function scope.
                     let saved = self.scope;
                     while self.out.scopes[self.scope as usize].kind == ScopeKind::Comprehension {
-                        self.scope = self.out.scopes[self.scope as usize].parent.unwrap_or(MODULE_SCOPE);
+                        self.scope = self.out.scopes[self.scope as usize]
+                            .parent
+                            .unwrap_or(MODULE_SCOPE);
                     }
-                    self.bind(name.id.as_str(), name.range, BindingKind::Walrus { value: &n.value });
+                    self.bind(
+                        name.id.as_str(),
+                        name.range,
+                        BindingKind::Walrus { value: &n.value },
+                    );
                     self.scope = saved;
                 }
             }

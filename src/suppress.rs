@@ -1,10 +1,8 @@
 //! Suppression comments: `# noqa`, `# noqa: NG101[, ...]` and `# numgil: ignore[NG101]` on the
-//! line a finding starts on. Comments are taken from the parser's tokens, so a `# noqa` inside
-//! a string never counts.
+//! line a finding starts on. Comments come from the parser's tokens (kept at parse time), so a
+//! `# noqa` inside a string never counts.
 
 use crate::project::ParsedModule;
-use ruff_python_ast::token::TokenKind;
-use ruff_text_size::Ranged;
 use rustc_hash::FxHashMap;
 
 /// What the comments of one line suppress.
@@ -26,13 +24,12 @@ impl Suppression {
 /// Suppressions by 1-based row.
 pub fn suppressions(module: &ParsedModule) -> FxHashMap<usize, Suppression> {
     let mut out: FxHashMap<usize, Suppression> = FxHashMap::default();
-    for tok in module.parsed.tokens().iter() {
-        if tok.kind() != TokenKind::Comment {
+    for &range in &module.suppression_comments {
+        let text = &module.source.text[range];
+        let Some(s) = parse_comment(text) else {
             continue;
-        }
-        let text = &module.source.text[tok.range()];
-        let Some(s) = parse_comment(text) else { continue };
-        let row = module.source.location(tok.start()).row;
+        };
+        let row = module.source.location(range.start()).row;
         let merged = match (out.remove(&row), s) {
             (Some(Suppression::All), _) | (_, Suppression::All) => Suppression::All,
             (Some(Suppression::Codes(mut a)), Suppression::Codes(b)) => {
@@ -53,7 +50,10 @@ pub fn parse_comment(text: &str) -> Option<Suppression> {
     let mut all = false;
     let mut found = false;
     // `# numgil: ignore[...]`
-    if let Some(i) = lower.find("numgil: ignore").or_else(|| lower.find("numgil:ignore")) {
+    if let Some(i) = lower
+        .find("numgil: ignore")
+        .or_else(|| lower.find("numgil:ignore"))
+    {
         found = true;
         let rest = &text[i..];
         let rest = &rest[rest.find("ignore").map_or(0, |j| j + "ignore".len())..];
@@ -92,13 +92,21 @@ pub fn parse_comment(text: &str) -> Option<Suppression> {
     if !found {
         return None;
     }
-    if all { Some(Suppression::All) } else { Some(Suppression::Codes(codes)) }
+    if all {
+        Some(Suppression::All)
+    } else {
+        Some(Suppression::Codes(codes))
+    }
 }
 
 fn split_codes(list: &str) -> Vec<String> {
     list.split([',', ' '])
         .map(str::trim)
-        .filter(|c| !c.is_empty() && c.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic()) && c.chars().any(|ch| ch.is_ascii_digit()))
+        .filter(|c| {
+            !c.is_empty()
+                && c.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
+                && c.chars().any(|ch| ch.is_ascii_digit())
+        })
         .map(str::to_string)
         .collect()
 }
@@ -110,13 +118,22 @@ mod tests {
     #[test]
     fn parses_forms() {
         assert_eq!(parse_comment("# noqa"), Some(Suppression::All));
-        assert_eq!(parse_comment("# NOQA: NG101"), Some(Suppression::Codes(vec!["NG101".into()])));
+        assert_eq!(
+            parse_comment("# NOQA: NG101"),
+            Some(Suppression::Codes(vec!["NG101".into()]))
+        );
         assert_eq!(
             parse_comment("# noqa: NG101, E501"),
             Some(Suppression::Codes(vec!["NG101".into(), "E501".into()]))
         );
-        assert_eq!(parse_comment("# numgil: ignore[NG101]"), Some(Suppression::Codes(vec!["NG101".into()])));
-        assert_eq!(parse_comment("# type: ignore  # noqa: NG101"), Some(Suppression::Codes(vec!["NG101".into()])));
+        assert_eq!(
+            parse_comment("# numgil: ignore[NG101]"),
+            Some(Suppression::Codes(vec!["NG101".into()]))
+        );
+        assert_eq!(
+            parse_comment("# type: ignore  # noqa: NG101"),
+            Some(Suppression::Codes(vec!["NG101".into()]))
+        );
         assert_eq!(parse_comment("# a comment about noqa"), None);
         assert_eq!(parse_comment("# plain"), None);
         assert!(!parse_comment("# noqa: E501").unwrap().covers("NG101"));

@@ -44,34 +44,63 @@ pub struct CallEdge {
 pub struct DiscoveryHooks {
     pub file: u32,
     pub unit: Option<FuncId>,
+    /// Also record calls to project functions (only needed for code already known to run in
+    /// a task).
+    pub collect_edges: bool,
     pub sites: Vec<LauncherSite>,
     pub edges: Vec<CallEdge>,
 }
 
 impl DiscoveryHooks {
-    pub fn new(file: u32, unit: Option<FuncId>) -> Self {
-        DiscoveryHooks { file, unit, sites: Vec::new(), edges: Vec::new() }
+    pub fn new(file: u32, unit: Option<FuncId>, collect_edges: bool) -> Self {
+        DiscoveryHooks {
+            file,
+            unit,
+            collect_edges,
+            sites: Vec::new(),
+            edges: Vec::new(),
+        }
     }
 }
 
 impl<'a> Hooks<'a> for DiscoveryHooks {
     fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, _state: &WalkState) {
         let Stmt::ClassDef(c) = stmt else { return };
-        let scopes = &ev.cx.index.scopes[ev.file as usize];
-        let Some(&local) = scopes.class_at.get(&c.range.start()) else { return };
-        let class = ClassId { file: ev.file, local };
+        let scopes = &ev.cx.index.module_scopes(ev.file);
+        let Some(&local) = scopes.class_at.get(&c.range.start()) else {
+            return;
+        };
+        let class = ClassId {
+            file: ev.file,
+            local,
+        };
         let bases = ev.external_bases(class);
-        if !bases.iter().any(|b| matches!(&**b, "threading.Thread" | "multiprocessing.Process" | "multiprocessing.context.Process")) {
+        if !bases.iter().any(|b| {
+            matches!(
+                &**b,
+                "threading.Thread" | "multiprocessing.Process" | "multiprocessing.context.Process"
+            )
+        }) {
             return;
         }
         let threads = bases.iter().any(|b| &**b == "threading.Thread");
-        let Some(run) = ev.find_method(class, "run") else { return };
+        let Some(run) = ev.find_method(class, "run") else {
+            return;
+        };
         self.sites.push(LauncherSite {
             file: self.file,
             range: c.name.range(),
-            launcher: if threads { "threading.Thread.run".into() } else { "multiprocessing.Process.run".into() },
+            launcher: if threads {
+                "threading.Thread.run".into()
+            } else {
+                "multiprocessing.Process.run".into()
+            },
             threads,
-            entries: vec![Entry { func: run, args: vec![Value::Instance(class)], kwargs: Vec::new() }],
+            entries: vec![Entry {
+                func: run,
+                args: vec![Value::Instance(class)],
+                kwargs: Vec::new(),
+            }],
             from: self.unit,
         });
     }
@@ -83,33 +112,58 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
             self.sites.push(site);
             return;
         }
-        let Some(from) = self.unit else { return };
+        let Some(from) = self.unit.filter(|_| self.collect_edges) else {
+            return;
+        };
         let callee = ev.eval(&call.func);
         let direct = match &callee {
             Value::Class(c) => ev.find_method(*c, "__init__").map(|init| {
                 let (args, kwargs) = ev.call_args(call);
                 let mut all = vec![Value::Instance(*c)];
                 all.extend(args);
-                vec![Entry { func: init, args: all, kwargs }]
+                vec![Entry {
+                    func: init,
+                    args: all,
+                    kwargs,
+                }]
             }),
-            Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_) | Value::Instance(_) => {
+            Value::Function(_)
+            | Value::BoundMethod(..)
+            | Value::Partial(_)
+            | Value::Instance(_) => {
                 let (args, kwargs) = ev.call_args(call);
                 Some(entries_of(ev, &callee, args, kwargs))
             }
             _ => None,
         };
         for e in direct.into_iter().flatten() {
-            self.edges.push(CallEdge { from, to: e.func, args: Some((e.args, e.kwargs)) });
+            self.edges.push(CallEdge {
+                from,
+                to: e.func,
+                args: Some((e.args, e.kwargs)),
+            });
         }
         // Project functions passed as arguments are assumed to be called.
-        for a in call.arguments.args.iter().chain(call.arguments.keywords.iter().map(|k| &k.value)) {
+        for a in call
+            .arguments
+            .args
+            .iter()
+            .chain(call.arguments.keywords.iter().map(|k| &k.value))
+        {
             if !matches!(a, Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_)) {
                 continue;
             }
             let v = ev.eval(a);
-            if matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_)) {
+            if matches!(
+                v,
+                Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_)
+            ) {
                 for e in entries_of(ev, &v, Vec::new(), Vec::new()) {
-                    self.edges.push(CallEdge { from, to: e.func, args: None });
+                    self.edges.push(CallEdge {
+                        from,
+                        to: e.func,
+                        args: None,
+                    });
                 }
             }
         }
@@ -118,13 +172,26 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
 
 /// The project functions a callable value runs, with arguments prepended by binding
 /// (`self` of a bound method, `functools.partial` arguments).
-pub fn entries_of<'a>(ev: &mut Evaluator<'a, '_, '_>, v: &Value, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Vec<Entry> {
+pub fn entries_of<'a>(
+    ev: &mut Evaluator<'a, '_, '_>,
+    v: &Value,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+) -> Vec<Entry> {
     match v {
-        Value::Function(f) => vec![Entry { func: *f, args, kwargs }],
+        Value::Function(f) => vec![Entry {
+            func: *f,
+            args,
+            kwargs,
+        }],
         Value::BoundMethod(f, c) => {
             let mut all = vec![Value::Instance(*c)];
             all.extend(args);
-            vec![Entry { func: *f, args: all, kwargs }]
+            vec![Entry {
+                func: *f,
+                args: all,
+                kwargs,
+            }]
         }
         Value::Partial(p) => {
             let mut all = p.args.clone();
@@ -142,11 +209,19 @@ pub fn entries_of<'a>(ev: &mut Evaluator<'a, '_, '_>, v: &Value, args: Vec<Value
 }
 
 fn kw<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
-    call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+        .map(|k| &k.value)
 }
 
 /// Positional values of an `args=(...)` tuple and keyword values of a `kwargs={...}` dict.
-fn packed_args<'a>(ev: &mut Evaluator<'a, '_, '_>, args: Option<&'a Expr>, kwargs: Option<&'a Expr>) -> (Vec<Value>, Vec<(String, Value)>) {
+fn packed_args<'a>(
+    ev: &mut Evaluator<'a, '_, '_>,
+    args: Option<&'a Expr>,
+    kwargs: Option<&'a Expr>,
+) -> (Vec<Value>, Vec<(String, Value)>) {
     let pos = match args {
         Some(Expr::Tuple(t)) => t.elts.iter().map(|e| ev.eval(e)).collect(),
         Some(Expr::List(l)) => l.elts.iter().map(|e| ev.eval(e)).collect(),
@@ -169,11 +244,25 @@ fn packed_args<'a>(ev: &mut Evaluator<'a, '_, '_>, args: Option<&'a Expr>, kwarg
 
 /// Elements of the iterables passed to `map`-style launchers, one per iterable.
 fn mapped_args<'a>(ev: &mut Evaluator<'a, '_, '_>, iterables: &'a [Expr]) -> Vec<Value> {
-    iterables.iter().map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e).element() }).collect()
+    iterables
+        .iter()
+        .map(|e| {
+            if matches!(e, Expr::Starred(_)) {
+                Value::Unknown
+            } else {
+                ev.eval(e).element()
+            }
+        })
+        .collect()
 }
 
 /// Recognise a launcher call.
-pub fn launcher_site<'a>(ev: &mut Evaluator<'a, '_, '_>, call: &'a ast::ExprCall, file: u32, from: Option<FuncId>) -> Option<LauncherSite> {
+pub fn launcher_site<'a>(
+    ev: &mut Evaluator<'a, '_, '_>,
+    call: &'a ast::ExprCall,
+    file: u32,
+    from: Option<FuncId>,
+) -> Option<LauncherSite> {
     let args = &call.arguments.args;
     let site = |launcher: String, threads: bool, entries: Vec<Entry>| LauncherSite {
         file,
@@ -208,18 +297,38 @@ pub fn launcher_site<'a>(ev: &mut Evaluator<'a, '_, '_>, call: &'a ast::ExprCall
                 (PoolFamily::MpPool, false) => "Pool",
                 (PoolFamily::Joblib, _) => return None,
             };
-            let func_expr = args.first().or_else(|| kw(call, "fn")).or_else(|| kw(call, "func"))?;
+            let func_expr = args
+                .first()
+                .or_else(|| kw(call, "fn"))
+                .or_else(|| kw(call, "func"))?;
             let callee = ev.eval(func_expr);
             let (pos, kwargs) = match (kind.family, m) {
                 (PoolFamily::Executor, "submit") => {
-                    let pos = args[1..].iter().map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e) }).collect();
-                    let kwargs = call.arguments.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value)))).collect();
+                    let pos = args[1..]
+                        .iter()
+                        .map(|e| {
+                            if matches!(e, Expr::Starred(_)) {
+                                Value::Unknown
+                            } else {
+                                ev.eval(e)
+                            }
+                        })
+                        .collect();
+                    let kwargs = call
+                        .arguments
+                        .keywords
+                        .iter()
+                        .filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value))))
+                        .collect();
                     (pos, kwargs)
                 }
                 (PoolFamily::Executor, "map") => (mapped_args(ev, &args[1..]), Vec::new()),
                 (PoolFamily::MpPool, "map" | "imap" | "imap_unordered" | "map_async") => {
                     let it = args.get(1).or_else(|| kw(call, "iterable"));
-                    (it.map(|e| vec![ev.eval(e).element()]).unwrap_or_default(), Vec::new())
+                    (
+                        it.map(|e| vec![ev.eval(e).element()]).unwrap_or_default(),
+                        Vec::new(),
+                    )
                 }
                 (PoolFamily::MpPool, "starmap" | "starmap_async") => {
                     let it = args.get(1).or_else(|| kw(call, "iterable"));
@@ -247,13 +356,30 @@ pub fn launcher_site<'a>(ev: &mut Evaluator<'a, '_, '_>, call: &'a ast::ExprCall
             "asyncio.to_thread" | "asyncio.threads.to_thread" => {
                 let f = ev.eval(args.first()?);
                 let rest = args[1..].iter().map(|e| ev.eval(e)).collect();
-                let kwargs = call.arguments.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value)))).collect();
+                let kwargs = call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value))))
+                    .collect();
                 let entries = entries_of(ev, &f, rest, kwargs);
                 Some(site("asyncio.to_thread".into(), true, entries))
             }
             "threading.Thread" | "threading.Timer" | "multiprocessing.Process" => {
-                let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" { (1, 2, 3) } else { (1, 3, 4) };
-                let target = kw(call, if &**q == "threading.Timer" { "function" } else { "target" }).or_else(|| args.get(target_pos))?;
+                let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" {
+                    (1, 2, 3)
+                } else {
+                    (1, 3, 4)
+                };
+                let target = kw(
+                    call,
+                    if &**q == "threading.Timer" {
+                        "function"
+                    } else {
+                        "target"
+                    },
+                )
+                .or_else(|| args.get(target_pos))?;
                 let f = ev.eval(target);
                 let (pos, kwargs) = packed_args(
                     ev,

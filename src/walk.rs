@@ -44,7 +44,9 @@ pub struct Walker<'a, 'p, 'c, H> {
 /// The join of the values a function returns (an implicit fall-through returns `None`).
 pub fn returns_of<'a>(ev: Evaluator<'a, '_, '_>, f: FuncId) -> Value {
     let info = ev.cx.index.func(f);
-    let crate::scope::FuncBody::Stmts(body) = info.body() else { return Value::Unknown };
+    let crate::scope::FuncBody::Stmts(body) = info.body() else {
+        return Value::Unknown;
+    };
     let mut w = Walker::new(ev, NoHooks);
     w.silent = true;
     w.walk_body(body);
@@ -56,7 +58,14 @@ pub fn returns_of<'a>(ev: Evaluator<'a, '_, '_>, f: FuncId) -> Value {
 
 impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
     pub fn new(ev: Evaluator<'a, 'p, 'c>, hooks: H) -> Self {
-        Walker { ev, hooks, silent: false, dead: false, returns: Value::Unbound, state: WalkState::default() }
+        Walker {
+            ev,
+            hooks,
+            silent: false,
+            dead: false,
+            returns: Value::Unbound,
+            state: WalkState::default(),
+        }
     }
 
     pub fn walk_body(&mut self, body: &'a [Stmt]) {
@@ -85,7 +94,10 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     };
                     vars.insert(k, joined);
                 }
-                Frame { scope: fa.scope, vars }
+                Frame {
+                    scope: fa.scope,
+                    vars,
+                }
             })
             .collect()
     }
@@ -95,7 +107,11 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         self.ev.frames = start.to_vec();
         self.dead = false;
         f(self);
-        let out = if self.dead { None } else { Some(self.snapshot()) };
+        let out = if self.dead {
+            None
+        } else {
+            Some(self.snapshot())
+        };
         self.dead = false;
         out
     }
@@ -124,9 +140,12 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     self.visit_expr(&d.expression);
                 }
                 self.visit_parameters(Some(&f.parameters));
-                let scopes = &self.ev.cx.index.scopes[self.ev.file as usize];
+                let scopes = &self.ev.cx.index.module_scopes(self.ev.file);
                 if let Some(&local) = scopes.function_at.get(&f.range.start()) {
-                    let v = Value::Function(FuncId { file: self.ev.file, local });
+                    let v = Value::Function(FuncId {
+                        file: self.ev.file,
+                        local,
+                    });
                     self.ev.set_var(f.name.as_str(), v);
                 }
             }
@@ -139,9 +158,15 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                         self.visit_expr(a);
                     }
                 }
-                let scopes = &self.ev.cx.index.scopes[self.ev.file as usize];
+                let scopes = &self.ev.cx.index.module_scopes(self.ev.file);
                 if let Some(&local) = scopes.class_at.get(&c.range.start()) {
-                    self.ev.set_var(c.name.as_str(), Value::Class(ClassId { file: self.ev.file, local }));
+                    self.ev.set_var(
+                        c.name.as_str(),
+                        Value::Class(ClassId {
+                            file: self.ev.file,
+                            local,
+                        }),
+                    );
                 }
             }
             Stmt::Assign(a) => {
@@ -230,9 +255,11 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     Some(s) => Self::join_frames(&start, s),
                     None => start.clone(),
                 };
-                let mut states = vec![after_body.clone().and_then(|s| {
-                    self.branch(&s, |w| w.walk_body(&t.orelse))
-                })];
+                let mut states = vec![
+                    after_body
+                        .clone()
+                        .and_then(|s| self.branch(&s, |w| w.walk_body(&t.orelse))),
+                ];
                 for h in &t.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = h;
                     states.push(self.branch(&handler_start, |w| {
@@ -311,7 +338,11 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     self.visit_expr(m);
                 }
             }
-            Stmt::TypeAlias(_) | Stmt::Global(_) | Stmt::Nonlocal(_) | Stmt::Pass(_) | Stmt::IpyEscapeCommand(_) => {}
+            Stmt::TypeAlias(_)
+            | Stmt::Global(_)
+            | Stmt::Nonlocal(_)
+            | Stmt::Pass(_)
+            | Stmt::IpyEscapeCommand(_) => {}
         }
     }
 
@@ -339,11 +370,14 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
     fn bind_import(&mut self, name: &'a str, range: ruff_text_size::TextRange) {
         let scope = self.ev.current_scope();
         let file = self.ev.file;
-        let scopes = &self.ev.cx.index.scopes[file as usize];
-        let Resolved::Bound(_, ids) = scopes.resolve_name(scope, name) else { return };
+        let scopes = &self.ev.cx.index.module_scopes(file);
+        let Resolved::Bound(_, ids) = scopes.resolve_name(scope, name) else {
+            return;
+        };
         let Some(&id) = ids.iter().find(|&&id| {
             let b = &scopes.bindings[id as usize];
-            b.range == range && matches!(b.kind, BindingKind::Import(_) | BindingKind::FromImport(_))
+            b.range == range
+                && matches!(b.kind, BindingKind::Import(_) | BindingKind::FromImport(_))
         }) else {
             return;
         };
@@ -353,7 +387,12 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
 
     fn visit_parameters(&mut self, params: Option<&'a ast::Parameters>) {
         let Some(p) = params else { return };
-        for pw in p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter()) {
+        for pw in p
+            .posonlyargs
+            .iter()
+            .chain(p.args.iter())
+            .chain(p.kwonlyargs.iter())
+        {
             if let Some(d) = &pw.default {
                 self.visit_expr(d);
             }
@@ -398,13 +437,23 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         }
     }
 
-    fn comprehension(&mut self, start: ruff_text_size::TextSize, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
-        let scopes = &self.ev.cx.index.scopes[self.ev.file as usize];
-        let Some(&scope) = scopes.comprehension_scopes.get(&start) else { return };
+    fn comprehension(
+        &mut self,
+        start: ruff_text_size::TextSize,
+        generators: &'a [ast::Comprehension],
+        elts: &[&'a Expr],
+    ) {
+        let scopes = &self.ev.cx.index.module_scopes(self.ev.file);
+        let Some(&scope) = scopes.comprehension_scopes.get(&start) else {
+            return;
+        };
         if let Some(g) = generators.first() {
             self.visit_expr(&g.iter);
         }
-        self.ev.frames.push(Frame { scope, vars: Default::default() });
+        self.ev.frames.push(Frame {
+            scope,
+            vars: Default::default(),
+        });
         let loops_before = self.state.loops.len();
         for (i, g) in generators.iter().enumerate() {
             if i > 0 {
@@ -437,8 +486,16 @@ impl<'a, H: Hooks<'a>> ruff_python_ast::visitor::Visitor<'a> for ExprVisit<'_, '
 fn joblib_threading_context<'a>(ev: &mut Evaluator<'a, '_, '_>, ctx: &'a Expr) -> bool {
     let Expr::Call(call) = ctx else { return false };
     let callee = ev.eval(&call.func);
-    let Some(q) = callee.qualified() else { return false };
-    if !matches!(q, "joblib.parallel_config" | "joblib.parallel_backend" | "joblib.parallel.parallel_config" | "joblib.parallel.parallel_backend") {
+    let Some(q) = callee.qualified() else {
+        return false;
+    };
+    if !matches!(
+        q,
+        "joblib.parallel_config"
+            | "joblib.parallel_backend"
+            | "joblib.parallel.parallel_config"
+            | "joblib.parallel.parallel_backend"
+    ) {
         return false;
     }
     let backend = call
@@ -448,7 +505,12 @@ fn joblib_threading_context<'a>(ev: &mut Evaluator<'a, '_, '_>, ctx: &'a Expr) -
         .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "backend"))
         .map(|k| &k.value)
         .or_else(|| call.arguments.args.first());
-    let prefer = call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "prefer")).map(|k| &k.value);
+    let prefer = call
+        .arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "prefer"))
+        .map(|k| &k.value);
     let is = |e: Option<&Expr>, s: &str| matches!(e, Some(Expr::StringLiteral(l)) if l.value.to_str() == s);
     is(backend, "threading") || is(prefer, "threads")
 }

@@ -20,7 +20,9 @@ fn python_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -44,7 +46,9 @@ fn expectations(files: &[PathBuf]) -> (Vec<Finding>, Scope) {
             if line.contains("# fixture: --scope everywhere") {
                 scope = Scope::Everywhere;
             }
-            let Some(idx) = line.find("# expect:") else { continue };
+            let Some(idx) = line.find("# expect:") else {
+                continue;
+            };
             let spec = &line[idx + "# expect:".len()..];
             let spec = spec.split('#').next().unwrap_or("");
             for item in split_top_level(spec) {
@@ -53,10 +57,18 @@ fn expectations(files: &[PathBuf]) -> (Vec<Finding>, Scope) {
                     continue;
                 }
                 let (code, launcher) = match item.split_once('(') {
-                    Some((c, rest)) => (c.trim().to_string(), Some(rest.trim_end_matches(')').trim().to_string())),
+                    Some((c, rest)) => (
+                        c.trim().to_string(),
+                        Some(rest.trim_end_matches(')').trim().to_string()),
+                    ),
                     None => (item.to_string(), None),
                 };
-                out.push(Finding { file: f.display().to_string(), row: i + 1, code, launcher });
+                out.push(Finding {
+                    file: f.display().to_string(),
+                    row: i + 1,
+                    code,
+                    launcher,
+                });
             }
         }
     }
@@ -84,7 +96,11 @@ fn split_top_level(s: &str) -> Vec<String> {
 }
 
 fn check_fixture(root: &Path) -> Result<usize, String> {
-    let files = if root.is_dir() { python_files(root) } else { vec![root.to_path_buf()] };
+    let files = if root.is_dir() {
+        python_files(root)
+    } else {
+        vec![root.to_path_buf()]
+    };
     let (expected, scope) = expectations(&files);
     let project = Project::load(&files);
     let diags = numgil::check_project(&project, &Settings { scope });
@@ -118,7 +134,10 @@ fn check_fixture(root: &Path) -> Result<usize, String> {
                     .and_then(|a| a.launcher.clone());
                 problems.push(match (&e.launcher, got) {
                     (Some(want), Some(got)) => {
-                        format!("  {}:{}: {} cites launcher `{got}`, expected `{want}`", e.file, e.row, e.code)
+                        format!(
+                            "  {}:{}: {} cites launcher `{got}`, expected `{want}`",
+                            e.file, e.row, e.code
+                        )
                     }
                     _ => format!("  {}:{}: missing {}", e.file, e.row, e.code),
                 });
@@ -126,24 +145,41 @@ fn check_fixture(root: &Path) -> Result<usize, String> {
         }
     }
     for (i, a) in actual.iter().enumerate() {
-        if !matched.contains(&i) && !expected.iter().any(|e| e.file == a.file && e.row == a.row && e.code == a.code) {
+        if !matched.contains(&i)
+            && !expected
+                .iter()
+                .any(|e| e.file == a.file && e.row == a.row && e.code == a.code)
+        {
             let msg = diags[i].message.clone();
-            problems.push(format!("  {}:{}: unexpected {} ({msg})", a.file, a.row, a.code));
+            problems.push(format!(
+                "  {}:{}: unexpected {} ({msg})",
+                a.file, a.row, a.code
+            ));
         }
     }
-    if problems.is_empty() { Ok(expected.len()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(expected.len())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 #[test]
 fn fixtures() {
     let mut roots = Vec::new();
-    let Ok(codes) = std::fs::read_dir("fixtures") else { panic!("fixtures/ missing") };
+    let Ok(codes) = std::fs::read_dir("fixtures") else {
+        panic!("fixtures/ missing")
+    };
     for code_dir in codes.flatten() {
         let name = code_dir.file_name().to_string_lossy().to_string();
         if !name.starts_with("NG") {
             continue;
         }
-        for e in std::fs::read_dir(code_dir.path()).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(code_dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let p = e.path();
             if p.is_dir() || p.extension().is_some_and(|x| x == "py") {
                 roots.push(p);

@@ -49,7 +49,9 @@ pub struct BuiltinReductionOverArray;
 
 /// What is wrong.
 pub fn message(builtin: &str) -> String {
-    format!("builtin `{builtin}` iterates a numpy array in Python, holding the GIL for every element")
+    format!(
+        "builtin `{builtin}` iterates a numpy array in Python, holding the GIL for every element"
+    )
 }
 
 /// What the fix does, naming the numpy equivalent for this argument.
@@ -67,7 +69,9 @@ pub fn fix_title(builtin: &str, arg: &str, ndim: Option<u8>, dot: Option<(&str, 
         format!("`np.{np_name}({arg}, axis=0)`")
     };
     match dot {
-        Some((a, b)) => format!("use `np.dot({a}, {b})` for 1-D float arrays, or {plain}; both release the GIL"),
+        Some((a, b)) => {
+            format!("use `np.dot({a}, {b})` for 1-D float arrays, or {plain}; both release the GIL")
+        }
         None => format!("use {plain}, which runs in C and releases the GIL"),
     }
 }
@@ -77,27 +81,46 @@ impl Rule for BuiltinReductionOverArray {
         &META
     }
 
+    fn triggers(&self) -> &'static [&'static str] {
+        &["sum", "min", "max", "any", "all"]
+    }
+
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         let Expr::Call(call) = expr else { return };
         if !matches!(&*call.func, Expr::Name(_) | Expr::Attribute(_)) {
             return;
         }
         let callee = checker.value(&call.func);
-        let Some(builtin) = callee.qualified().and_then(|q| q.strip_prefix("builtins.")) else { return };
+        let Some(builtin) = callee.qualified().and_then(|q| q.strip_prefix("builtins.")) else {
+            return;
+        };
         let builtin = match builtin {
             "sum" | "min" | "max" | "any" | "all" => builtin.to_string(),
             _ => return,
         };
-        let Some(arg) = iterable_argument(&builtin, call) else { return };
-        let Value::Array(info) = checker.value(arg) else { return };
+        let Some(arg) = iterable_argument(&builtin, call) else {
+            return;
+        };
+        let Value::Array(info) = checker.value(arg) else {
+            return;
+        };
         if info.ndim == Some(0) {
             // A 0-d array cannot be iterated: the builtin raises instead.
             return;
         }
-        let dot = if builtin == "sum" { dot_operands(checker, arg) } else { None };
+        let dot = if builtin == "sum" {
+            dot_operands(checker, arg)
+        } else {
+            None
+        };
         let arg_text = checker.text(arg).to_string();
         let dot_text = dot.map(|(a, b)| (checker.text(a).to_string(), checker.text(b).to_string()));
-        let help = fix_title(&builtin, &arg_text, info.ndim, dot_text.as_ref().map(|(a, b)| (a.as_str(), b.as_str())));
+        let help = fix_title(
+            &builtin,
+            &arg_text,
+            info.ndim,
+            dot_text.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+        );
         checker.report(&META, call.range(), message(&builtin), Some(help));
     }
 }
@@ -124,7 +147,10 @@ fn iterable_argument<'e>(builtin: &str, call: &'e ExprCall) -> Option<&'e Expr> 
 }
 
 /// `a * b` with both operands known arrays: the sum of products `np.dot` computes.
-fn dot_operands<'a>(checker: &mut Checker<'_, 'a, '_, '_>, arg: &'a Expr) -> Option<(&'a Expr, &'a Expr)> {
+fn dot_operands<'a>(
+    checker: &mut Checker<'_, 'a, '_, '_>,
+    arg: &'a Expr,
+) -> Option<(&'a Expr, &'a Expr)> {
     let Expr::BinOp(b) = arg else { return None };
     if b.op != Operator::Mult {
         return None;

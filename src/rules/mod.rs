@@ -64,12 +64,31 @@ impl RuleMeta {
 
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
+    /// Identifiers at least one of which a unit must contain for the rule to fire there (a
+    /// pre-filter); empty means every unit is checked.
+    fn triggers(&self) -> &'static [&'static str] {
+        &[]
+    }
     fn check_expr<'a>(&self, _checker: &mut Checker<'_, 'a, '_, '_>, _expr: &'a Expr) {}
     fn check_stmt<'a>(&self, _checker: &mut Checker<'_, 'a, '_, '_>, _stmt: &'a Stmt) {}
 }
 
 /// Rules that check code.
 pub static RULES: &[&dyn Rule] = &[&builtin_reduction_over_array::BuiltinReductionOverArray];
+
+/// The union of every rule's trigger words (for the one pre-scan of each file).
+pub fn trigger_words() -> &'static [&'static str] {
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut w: Vec<&'static str> = RULES
+            .iter()
+            .flat_map(|r| r.triggers().iter().copied())
+            .collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    })
+}
 
 /// Every code numgil can report, checked rules and engine diagnostics alike.
 pub fn all_metas() -> Vec<&'static RuleMeta> {
@@ -80,7 +99,9 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
 }
 
 pub fn meta_for(code: &str) -> Option<&'static RuleMeta> {
-    all_metas().into_iter().find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
+    all_metas()
+        .into_iter()
+        .find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
 }
 
 /// What a rule sees at a node: facts, source text, where to report.
@@ -103,7 +124,13 @@ impl<'a> Checker<'_, 'a, '_, '_> {
         &self.source.text[node.range()]
     }
 
-    pub fn report(&mut self, meta: &'static RuleMeta, range: TextRange, message: String, help: Option<String>) {
+    pub fn report(
+        &mut self,
+        meta: &'static RuleMeta,
+        range: TextRange,
+        message: String,
+        help: Option<String>,
+    ) {
         self.out.push(Diagnostic {
             code: meta.code,
             name: meta.name,
