@@ -79,7 +79,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     }
 
     fn scopes(&self) -> &'p crate::scope::ModuleScopes<'a> {
-        &self.cx.index.module_scopes(self.file)
+        self.cx.index.module_scopes(self.file)
     }
 
     pub fn current_scope(&self) -> ScopeId {
@@ -446,10 +446,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             let bases = info.bases();
             let parent = info.parent_scope;
             for b in bases {
-                if let Value::Class(bc) = self.child(cur.file, parent).eval(b) {
-                    if !out.contains(&bc) {
-                        out.push(bc);
-                    }
+                if let Value::Class(bc) = self.child(cur.file, parent).eval(b)
+                    && !out.contains(&bc)
+                {
+                    out.push(bc);
                 }
             }
             i += 1;

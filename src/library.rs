@@ -108,20 +108,16 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
             if op == Operator::MatMult {
                 return Value::Unknown;
             }
-            let keep_dtype = other.is_known_scalar() && a.object();
             if matches!(other, Value::Str | Value::Dict | Value::None) {
                 return Value::Unknown;
             }
-            Value::array(
-                if keep_dtype {
-                    Dtype::Object
-                } else if a.object() {
-                    Dtype::Object
-                } else {
-                    Dtype::Unknown
-                },
-                a.ndim,
-            )
+            // Object arrays stay object arrays whatever they are combined with.
+            let dtype = if a.object() {
+                Dtype::Object
+            } else {
+                Dtype::Unknown
+            };
+            Value::array(dtype, a.ndim)
         }
         (x, y) if x.is_known_scalar() && y.is_known_scalar() => scalar_join(x, y),
         (Value::List(a), Value::List(b)) if op == Operator::Add => Value::List(Arc::new(a.join(b))),
@@ -562,10 +558,8 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             let v = first_val(ev);
             let mut dtype = dtype_arg(ev, call, 1);
             let ndim = ndim_of_input(&v);
-            if dtype == Dtype::Unknown {
-                if let Value::Array(a) = &v {
-                    dtype = a.dtype;
-                }
+            if let (Dtype::Unknown, Value::Array(a)) = (dtype, &v) {
+                dtype = a.dtype;
             }
             if name == "atleast_1d" {
                 return Value::array(dtype, ndim.map(|n| n.max(1)));
@@ -799,7 +793,7 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             }
             match ndim {
                 Some(n) => {
-                    let dtype = if matches!(n, Some(_)) && UFUNC_BOOL.contains(&name) {
+                    let dtype = if n.is_some() && UFUNC_BOOL.contains(&name) {
                         Dtype::Bool
                     } else {
                         dtype

@@ -344,10 +344,10 @@ impl<'a> ModuleScopes<'a> {
                     first = false;
                     continue;
                 }
-                if !s.nonlocals.contains(name) {
-                    if let Some(ids) = s.bindings.get(name) {
-                        return Resolved::Bound(scope, ids);
-                    }
+                if !s.nonlocals.contains(name)
+                    && let Some(ids) = s.bindings.get(name)
+                {
+                    return Resolved::Bound(scope, ids);
                 }
             }
             match s.parent {

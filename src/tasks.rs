@@ -31,13 +31,16 @@ pub struct LauncherSite {
     pub from: Option<FuncId>,
 }
 
+/// Positional and keyword argument values of a call.
+pub type CallArgs = (Vec<Value>, Vec<(String, Value)>);
+
 /// A call from one project function to another. `args` is `None` for a function passed as a
 /// callback (it may run, with arguments we cannot see).
 #[derive(Debug, Clone)]
 pub struct CallEdge {
     pub from: FuncId,
     pub to: FuncId,
-    pub args: Option<(Vec<Value>, Vec<(String, Value)>)>,
+    pub args: Option<CallArgs>,
 }
 
 /// Walker hooks that collect launcher sites and call edges.
