@@ -233,6 +233,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             return Value::Unknown;
         }
         let parts: Vec<&str> = q.split('.').collect();
+        if library::is_modeled(parts[0]) {
+            // numgil knows these libraries' semantics: their sources, if present in the tree
+            // being checked (a vendored numpy, the stdlib), must not replace that knowledge.
+            return Value::External(Arc::from(q));
+        }
         for k in (1..=parts.len()).rev() {
             let prefix = parts[..k].join(".");
             let Some(m) = self.index().module_named(&prefix, self.file) else {

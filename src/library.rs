@@ -7,6 +7,27 @@ use crate::value::{ArrayInfo, Dtype, PoolFamily, PoolKind, Value};
 use ruff_python_ast::{self as ast, Expr, Operator};
 use std::sync::Arc;
 
+/// Top-level packages whose semantics this module models: names under them always resolve to
+/// the library, even when the tree being checked contains their sources.
+pub fn is_modeled(root: &str) -> bool {
+    matches!(
+        root,
+        "numpy"
+            | "pandas"
+            | "joblib"
+            | "numba"
+            | "numexpr"
+            | "threadpoolctl"
+            | "concurrent"
+            | "threading"
+            | "multiprocessing"
+            | "asyncio"
+            | "functools"
+            | "builtins"
+            | "typing"
+    )
+}
+
 /// An instance of an external type named in an annotation.
 pub fn instance_of_type(q: &str) -> Value {
     match q {
