@@ -5,7 +5,7 @@
 use crate::index::{ClassId, FuncId, ProjectIndex};
 use crate::infer::{Context, Evaluator, Frame, ParamFacts};
 use crate::scope::Jit;
-use crate::tasks::{CallEdge, DiscoveryHooks, Entry, LauncherSite};
+use crate::tasks::{CallEdge, CallerHooks, DiscoveryHooks, Entry, LauncherSite};
 use crate::triggers::Triggers;
 use crate::value::Value;
 use crate::walk::{Hooks, Walker};
@@ -47,10 +47,7 @@ pub fn walk_unit<'a, H: Hooks<'a>>(cx: &Context<'a, '_>, unit: Unit, hooks: H) -
     match unit {
         Unit::Module(file) => {
             let mut ev = Evaluator::new(cx, file, 0);
-            ev.frames.push(Frame {
-                scope: 0,
-                vars: Default::default(),
-            });
+            ev.frames.push(Frame { scope: 0, vars: Default::default() });
             let mut w = Walker::new(ev, hooks);
             w.walk_body(&index.modules[file as usize].ast.body);
             w.hooks
@@ -58,10 +55,7 @@ pub fn walk_unit<'a, H: Hooks<'a>>(cx: &Context<'a, '_>, unit: Unit, hooks: H) -
         Unit::Class(c) => {
             let info = index.class(c);
             let mut ev = Evaluator::new(cx, c.file, info.scope);
-            ev.frames.push(Frame {
-                scope: info.scope,
-                vars: Default::default(),
-            });
+            ev.frames.push(Frame { scope: info.scope, vars: Default::default() });
             let mut w = Walker::new(ev, hooks);
             w.walk_body(&info.node.body);
             w.hooks
@@ -90,18 +84,17 @@ impl TaskGraph {
             .flat_map_iter(|&file| {
                 let cx = Context::new(index, &empty);
                 let mut sites = Vec::new();
-                for unit in candidate_units(index, file, |r| triggers[file as usize].may_launch(r))
-                {
+                for unit in candidate_units(index, file, |r| triggers[file as usize].may_launch(r)) {
                     let from = match unit {
                         Unit::Function(f) => Some(f),
                         _ => None,
                     };
-                    sites
-                        .extend(walk_unit(&cx, unit, DiscoveryHooks::new(file, from, false)).sites);
+                    sites.extend(walk_unit(&cx, unit, DiscoveryHooks::new(file, from, false)).sites);
                 }
                 sites
             })
             .collect();
+        let sites = refine_launching_functions(index, sites);
         let mut graph = TaskGraph {
             sites,
             thread_reach: FxHashMap::default(),
@@ -109,11 +102,7 @@ impl TaskGraph {
             params: ParamFacts::default(),
             edges: Vec::new(),
         };
-        let entries: Vec<FuncId> = graph
-            .sites
-            .iter()
-            .flat_map(|s| s.entries.iter().map(|e| e.func))
-            .collect();
+        let entries: Vec<FuncId> = graph.sites.iter().flat_map(|s| s.entries.iter().map(|e| e.func)).collect();
         if entries.is_empty() {
             return graph;
         }
@@ -134,16 +123,8 @@ impl TaskGraph {
             }
             for e in &edges {
                 let entry = match &e.args {
-                    Some((args, kwargs)) => Entry {
-                        func: e.to,
-                        args: args.clone(),
-                        kwargs: kwargs.clone(),
-                    },
-                    None => Entry {
-                        func: e.to,
-                        args: vec![Value::Unknown; 16],
-                        kwargs: Vec::new(),
-                    },
+                    Some((args, kwargs)) => Entry { func: e.to, args: args.clone(), kwargs: kwargs.clone() },
+                    None => Entry { func: e.to, args: vec![Value::Unknown; 16], kwargs: Vec::new() },
                 };
                 add_facts(index, &mut next, &entry);
             }
@@ -162,34 +143,19 @@ impl TaskGraph {
 
     /// What one launcher site reaches, with chains (entry first).
     pub fn reach_from_site(&self, index: &ProjectIndex, site: usize) -> Vec<Reach> {
-        let mut r: Vec<Reach> = self
-            .reach_from(index, &[site], &self.edges)
-            .into_values()
-            .collect();
+        let mut r: Vec<Reach> = self.reach_from(index, &[site], &self.edges).into_values().collect();
         r.sort_by(|a, b| (a.chain.len(), &a.chain).cmp(&(b.chain.len(), &b.chain)));
         r
     }
 
     /// Breadth-first reachability from the entries of thread (or process) launchers, keeping
     /// the shortest chain. numba-compiled functions are leaves.
-    fn reach(
-        &self,
-        index: &ProjectIndex,
-        threads: bool,
-        edges: &[CallEdge],
-    ) -> FxHashMap<FuncId, Reach> {
-        let seeds: Vec<usize> = (0..self.sites.len())
-            .filter(|&i| self.sites[i].threads == threads)
-            .collect();
+    fn reach(&self, index: &ProjectIndex, threads: bool, edges: &[CallEdge]) -> FxHashMap<FuncId, Reach> {
+        let seeds: Vec<usize> = (0..self.sites.len()).filter(|&i| self.sites[i].threads == threads).collect();
         self.reach_from(index, &seeds, edges)
     }
 
-    fn reach_from(
-        &self,
-        index: &ProjectIndex,
-        seeds: &[usize],
-        edges: &[CallEdge],
-    ) -> FxHashMap<FuncId, Reach> {
+    fn reach_from(&self, index: &ProjectIndex, seeds: &[usize], edges: &[CallEdge]) -> FxHashMap<FuncId, Reach> {
         let mut out_edges: FxHashMap<FuncId, Vec<FuncId>> = FxHashMap::default();
         for e in edges {
             out_edges.entry(e.from).or_default().push(e.to);
@@ -203,16 +169,13 @@ impl TaskGraph {
         for &i in seeds {
             for e in &self.sites[i].entries {
                 if let std::collections::hash_map::Entry::Vacant(v) = reach.entry(e.func) {
-                    v.insert(Reach {
-                        site: i,
-                        chain: vec![e.func],
-                    });
+                    v.insert(Reach { site: i, chain: vec![e.func] });
                     queue.push_back(e.func);
                 }
             }
         }
         while let Some(f) = queue.pop_front() {
-            if index.func(f).jit != Jit::None {
+            if index.is_leaf(f) {
                 continue;
             }
             let Some(next) = out_edges.get(&f) else {
@@ -225,18 +188,61 @@ impl TaskGraph {
                 }
                 let mut chain = base.chain.clone();
                 chain.push(g);
-                reach.insert(
-                    g,
-                    Reach {
-                        site: base.site,
-                        chain,
-                    },
-                );
+                reach.insert(g, Reach { site: base.site, chain });
                 queue.push_back(g);
             }
         }
         reach
     }
+}
+
+/// Functions that launch tasks get no facts for their parameters in the first pass. Give them
+/// the join of the arguments they are called with anywhere in the project (one level: the
+/// callers of launching functions), and find their launcher sites again with those facts.
+fn refine_launching_functions(index: &ProjectIndex, sites: Vec<LauncherSite>) -> Vec<LauncherSite> {
+    let launching: FxHashSet<FuncId> = sites
+        .iter()
+        .filter_map(|s| s.from)
+        .filter(|f| {
+            index.func(*f).positional_count() > 0
+                || index.func(*f).node.parameters().is_some_and(|p| !p.kwonlyargs.is_empty())
+        })
+        .collect();
+    if launching.is_empty() {
+        return sites;
+    }
+    let names: Vec<String> =
+        launching.iter().filter_map(|f| index.func(*f).qualname.rsplit('.').next().map(str::to_string)).collect();
+    let empty = ParamFacts::default();
+    let calls: Vec<Entry> = (0..index.modules.len() as u32)
+        .into_par_iter()
+        .flat_map_iter(|file| {
+            let text = index.modules[file as usize].source.text.as_str();
+            let wanted = |r: TextRange| names.iter().any(|n| text[r].contains(n.as_str()));
+            let cx = Context::new(index, &empty);
+            let mut calls = Vec::new();
+            for unit in candidate_units(index, file, wanted) {
+                calls.extend(walk_unit(&cx, unit, CallerHooks { targets: &launching, calls: Vec::new() }).calls);
+            }
+            calls
+        })
+        .collect();
+    if calls.is_empty() {
+        return sites;
+    }
+    let mut facts = ParamFacts::default();
+    for c in &calls {
+        add_facts(index, &mut facts, c);
+    }
+    let cx = Context::new(index, &facts);
+    let mut out: Vec<LauncherSite> =
+        sites.into_iter().filter(|s| !s.from.is_some_and(|f| facts.contains_key(&f))).collect();
+    let mut redo: Vec<FuncId> = facts.keys().copied().collect();
+    redo.sort();
+    for f in redo {
+        out.extend(walk_unit(&cx, Unit::Function(f), DiscoveryHooks::new(f.file, Some(f), false)).sites);
+    }
+    out
 }
 
 /// Walk every function reachable from `entries` (breadth-first, in parallel per level) and
@@ -249,22 +255,13 @@ fn expand(index: &ProjectIndex, facts: &ParamFacts, entries: &[FuncId]) -> Vec<C
     while !frontier.is_empty() {
         let found: Vec<CallEdge> = frontier
             .par_iter()
-            .filter(|f| index.func(**f).jit == Jit::None)
+            .filter(|f| !index.is_leaf(**f))
             .flat_map_iter(|&f| {
                 let cx = Context::new(index, facts);
-                walk_unit(
-                    &cx,
-                    Unit::Function(f),
-                    DiscoveryHooks::new(f.file, Some(f), true),
-                )
-                .edges
+                walk_unit(&cx, Unit::Function(f), DiscoveryHooks::new(f.file, Some(f), true)).edges
             })
             .collect();
-        let mut next: Vec<FuncId> = found
-            .iter()
-            .map(|e| e.to)
-            .filter(|t| seen.insert(*t))
-            .collect();
+        let mut next: Vec<FuncId> = found.iter().map(|e| e.to).filter(|t| seen.insert(*t)).collect();
         next.sort();
         next.dedup();
         edges.extend(found);
@@ -275,11 +272,7 @@ fn expand(index: &ProjectIndex, facts: &ParamFacts, entries: &[FuncId]) -> Vec<C
 
 /// The units of a file for which `wanted(range)` holds (the module body is cheap to walk:
 /// it is kept whenever any unit of the file is).
-pub fn candidate_units(
-    index: &ProjectIndex,
-    file: u32,
-    wanted: impl Fn(TextRange) -> bool,
-) -> Vec<Unit> {
+pub fn candidate_units(index: &ProjectIndex, file: u32, wanted: impl Fn(TextRange) -> bool) -> Vec<Unit> {
     let module = &index.modules[file as usize];
     if !wanted(TextRange::up_to(TextSize::of(module.source.text.as_str()))) {
         return Vec::new();
@@ -288,18 +281,12 @@ pub fn candidate_units(
     let mut units = vec![Unit::Module(file)];
     for (local, c) in s.classes.iter().enumerate() {
         if wanted(c.node.range) {
-            units.push(Unit::Class(ClassId {
-                file,
-                local: local as u32,
-            }));
+            units.push(Unit::Class(ClassId { file, local: local as u32 }));
         }
     }
     for (local, f) in s.functions.iter().enumerate() {
         if f.jit == Jit::None && wanted(f.node.range()) {
-            units.push(Unit::Function(FuncId {
-                file,
-                local: local as u32,
-            }));
+            units.push(Unit::Function(FuncId { file, local: local as u32 }));
         }
     }
     units
@@ -310,9 +297,7 @@ fn add_facts(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
     let info = index.func(e.func);
     let names: Vec<&str> = info.params().iter().map(|p| p.name.as_str()).collect();
     let positional = info.positional_count();
-    let slot = params
-        .entry(e.func)
-        .or_insert_with(|| vec![Value::Unbound; names.len()]);
+    let slot = params.entry(e.func).or_insert_with(|| vec![Value::Unbound; names.len()]);
     let mut given = vec![Value::Unbound; names.len()];
     for (i, v) in e.args.iter().enumerate().take(positional) {
         given[i] = v.clone();
@@ -324,11 +309,7 @@ fn add_facts(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
     }
     for (s, g) in slot.iter_mut().zip(given.iter()) {
         // A parameter not passed at this site keeps its default: unknown to us.
-        let g = if *g == Value::Unbound {
-            Value::Unknown
-        } else {
-            g.clone()
-        };
+        let g = if *g == Value::Unbound { Value::Unknown } else { g.clone() };
         *s = s.join(&g);
     }
 }

@@ -1,27 +1,19 @@
-//! Project configuration discovered from the files being checked: the nearest `pyproject.toml`
-//! or `numgil.toml` up the tree. Today it supplies the Python target version (from
-//! `requires-python`), which the parser uses to gate new syntax.
+//! Configuration: `[tool.numgil]` in `pyproject.toml`, or `numgil.toml`, whichever is nearest up
+//! the tree (or `--config`). Unknown keys and bad values are errors that point into the TOML
+//! with a miette span. Also finds each file's Python target version (`requires-python`).
 
+use crate::rules::{self, RuleMeta};
+use globset::{Glob, GlobMatcher};
+use miette::{Diagnostic, NamedSource, SourceSpan};
 use ruff_python_ast::PythonVersion;
 use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// Settings that apply to a whole run.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub scope: Scope,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            scope: Scope::Tasks,
-        }
-    }
-}
+use toml::Spanned;
 
 /// Which code GIL and fusion rules look at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Only code reachable from a thread task.
@@ -30,16 +22,313 @@ pub enum Scope {
     Everywhere,
 }
 
+/// Settings for one run, from the configuration file and the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub scope: Scope,
+    /// Enabled rule codes.
+    pub rules: Vec<&'static str>,
+    /// (glob, codes) pairs: codes ignored in matching files.
+    pub per_file_ignores: Vec<(GlobMatcher, Vec<&'static str>)>,
+    /// Directory of the configuration file (per-file-ignores globs are relative to it).
+    pub root: PathBuf,
+    pub exclude: Vec<String>,
+    /// Qualified names of user functions that run their first argument in a thread.
+    pub task_launchers: Vec<String>,
+    /// Qualified names of functions that release the GIL (never flagged, never followed).
+    pub gil_releasing: Vec<String>,
+    pub target_version: Option<PythonVersion>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            scope: Scope::Tasks,
+            rules: default_rules(),
+            per_file_ignores: Vec::new(),
+            root: PathBuf::from("."),
+            exclude: Vec::new(),
+            task_launchers: Vec::new(),
+            gil_releasing: Vec::new(),
+            target_version: None,
+        }
+    }
+}
+
+impl Settings {
+    pub fn enabled(&self, code: &str) -> bool {
+        self.rules.contains(&code)
+    }
+
+    /// Whether `code` is ignored for this file by `per-file-ignores`.
+    pub fn ignored_in(&self, path: &Path, code: &str) -> bool {
+        if self.per_file_ignores.is_empty() {
+            return false;
+        }
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        self.per_file_ignores.iter().any(|(g, codes)| codes.contains(&code) && (g.is_match(rel) || g.is_match(path)))
+    }
+}
+
+/// Rules on by default: every rule but the opt-in ones.
+pub fn default_rules() -> Vec<&'static str> {
+    rules::all_metas().into_iter().filter(|m| !m.opt_in).map(|m| m.code).collect()
+}
+
+/// Codes a selector names: `NG101`, a prefix (`NG1`), `ALL`, or a rule name.
+fn expand_selector(sel: &str) -> Vec<&'static RuleMeta> {
+    let all = rules::all_metas();
+    if sel.eq_ignore_ascii_case("ALL") {
+        return all;
+    }
+    all.into_iter().filter(|m| m.code.starts_with(&sel.to_ascii_uppercase()) || m.name == sel).collect()
+}
+
+/// The `[tool.numgil]` table (or the whole `numgil.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    pub select: Option<Vec<Spanned<String>>>,
+    pub ignore: Option<Vec<Spanned<String>>>,
+    pub extend_select: Option<Vec<Spanned<String>>>,
+    pub per_file_ignores: Option<BTreeMap<String, Vec<Spanned<String>>>>,
+    pub exclude: Option<Vec<String>>,
+    pub extend_exclude: Option<Vec<String>>,
+    pub scope: Option<Scope>,
+    pub task_launchers: Option<Vec<String>>,
+    pub gil_releasing: Option<Vec<String>>,
+    pub target_version: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct Pyproject {
+    tool: Option<Tools>,
+}
+
+#[derive(Deserialize)]
+struct Tools {
+    numgil: Option<ConfigFile>,
+}
+
+/// A configuration error, pointing into the file.
+#[derive(Debug, Diagnostic)]
+#[diagnostic(code(numgil::config))]
+pub struct ConfigError {
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{label}")]
+    pub span: SourceSpan,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A configuration file found on disk.
+#[derive(Debug)]
+pub struct Found {
+    pub path: PathBuf,
+    pub text: String,
+    /// `true` for `pyproject.toml` (the settings are under `[tool.numgil]`).
+    pub pyproject: bool,
+}
+
+/// The nearest `numgil.toml`, or `pyproject.toml` with a `[tool.numgil]` table, from `start` up.
+pub fn find(start: &Path) -> Option<Found> {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let mut dir = if start.is_file() { start.parent().map(Path::to_path_buf) } else { Some(start) };
+    while let Some(d) = dir {
+        let numgil = d.join("numgil.toml");
+        if let Ok(text) = std::fs::read_to_string(&numgil) {
+            return Some(Found { path: numgil, text, pyproject: false });
+        }
+        let py = d.join("pyproject.toml");
+        if let Ok(text) = std::fs::read_to_string(&py) {
+            if text.contains("[tool.numgil") {
+                return Some(Found { path: py, text, pyproject: true });
+            }
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    }
+    None
+}
+
+impl Found {
+    pub fn read(path: &Path) -> Result<Found, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+        Ok(Found { path: path.to_path_buf(), text, pyproject })
+    }
+
+    fn error(
+        &self,
+        message: String,
+        span: std::ops::Range<usize>,
+        label: &str,
+        help: Option<String>,
+    ) -> Box<ConfigError> {
+        Box::new(ConfigError {
+            message,
+            src: NamedSource::new(self.path.display().to_string(), self.text.clone()),
+            span: (span.start, span.end.saturating_sub(span.start)).into(),
+            label: label.to_string(),
+            help,
+        })
+    }
+
+    /// Parse and validate into settings.
+    pub fn settings(&self) -> Result<Settings, Box<ConfigError>> {
+        let file: ConfigFile = if self.pyproject {
+            let p: Pyproject = toml::from_str(&self.text).map_err(|e| self.toml_error(e))?;
+            p.tool.and_then(|t| t.numgil).unwrap_or_default()
+        } else {
+            toml::from_str(&self.text).map_err(|e| self.toml_error(e))?
+        };
+        let mut s =
+            Settings { root: self.path.parent().map(Path::to_path_buf).unwrap_or_default(), ..Settings::default() };
+        if let Some(sel) = &file.select {
+            s.rules = self.codes(sel)?;
+        }
+        if let Some(ext) = &file.extend_select {
+            for c in self.codes(ext)? {
+                if !s.rules.contains(&c) {
+                    s.rules.push(c);
+                }
+            }
+        }
+        if let Some(ign) = &file.ignore {
+            let ignored = self.codes(ign)?;
+            s.rules.retain(|c| !ignored.contains(c));
+        }
+        if let Some(pfi) = &file.per_file_ignores {
+            for (glob, codes) in pfi {
+                let matcher = Glob::new(glob).map(|g| g.compile_matcher()).map_err(|e| {
+                    let at = self.text.find(glob.as_str()).unwrap_or(0);
+                    self.error(format!("invalid glob in per-file-ignores: {e}"), at..at + glob.len(), "this glob", None)
+                })?;
+                s.per_file_ignores.push((matcher, self.codes(codes)?));
+            }
+        }
+        if let Some(scope) = file.scope {
+            s.scope = scope;
+        }
+        s.exclude = file.exclude.clone().unwrap_or_default();
+        s.exclude.extend(file.extend_exclude.clone().unwrap_or_default());
+        for g in &s.exclude {
+            if Glob::new(g).is_err() {
+                let at = self.text.find(g.as_str()).unwrap_or(0);
+                return Err(self.error(format!("invalid exclude glob `{g}`"), at..at + g.len(), "this glob", None));
+            }
+        }
+        s.task_launchers = file.task_launchers.clone().unwrap_or_default();
+        s.gil_releasing = file.gil_releasing.clone().unwrap_or_default();
+        if let Some(tv) = &file.target_version {
+            s.target_version = Some(parse_target_version(tv.get_ref()).ok_or_else(|| {
+                self.error(
+                    format!("unknown target-version `{}`", tv.get_ref()),
+                    tv.span(),
+                    "expected py37 … py314",
+                    Some("write it like ruff does: target-version = \"py311\"".into()),
+                )
+            })?);
+        }
+        Ok(s)
+    }
+
+    fn codes(&self, list: &[Spanned<String>]) -> Result<Vec<&'static str>, Box<ConfigError>> {
+        let mut out = Vec::new();
+        for sel in list {
+            let metas = expand_selector(sel.get_ref());
+            if metas.is_empty() {
+                return Err(self.error(
+                    format!("unknown rule selector `{}`", sel.get_ref()),
+                    sel.span(),
+                    "not a numgil rule code or prefix",
+                    Some("`numgil rule --all` lists the codes".into()),
+                ));
+            }
+            for m in metas {
+                if !out.contains(&m.code) {
+                    out.push(m.code);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn toml_error(&self, e: toml::de::Error) -> Box<ConfigError> {
+        let span = e.span().unwrap_or(0..0);
+        let msg = e.message().trim().to_string();
+        let help = msg.contains("unknown field").then(|| {
+            "known keys: select, ignore, extend-select, per-file-ignores, exclude, extend-exclude, scope, task-launchers, gil-releasing, target-version".to_string()
+        });
+        self.error(format!("invalid configuration: {msg}"), span, "here", help)
+    }
+}
+
+/// Apply command-line selections on top of configured settings.
+pub fn apply_cli_selection(
+    s: &mut Settings,
+    select: &[String],
+    ignore: &[String],
+    extend: &[String],
+) -> Result<(), String> {
+    let expand = |list: &[String]| -> Result<Vec<&'static str>, String> {
+        let mut out = Vec::new();
+        for sel in list.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+            let metas = expand_selector(sel);
+            if metas.is_empty() {
+                return Err(format!("unknown rule selector `{sel}` (see `numgil rule --all`)"));
+            }
+            out.extend(metas.into_iter().map(|m| m.code));
+        }
+        Ok(out)
+    };
+    if !select.is_empty() {
+        s.rules = expand(select)?;
+    }
+    for c in expand(extend)? {
+        if !s.rules.contains(&c) {
+            s.rules.push(c);
+        }
+    }
+    let ignored = expand(ignore)?;
+    s.rules.retain(|c| !ignored.contains(c));
+    Ok(())
+}
+
+/// `py311` → 3.11.
+pub fn parse_target_version(s: &str) -> Option<PythonVersion> {
+    let digits = s.strip_prefix("py")?;
+    let (major, minor) = digits.split_at(1);
+    let major: u8 = major.parse().ok()?;
+    let minor: u8 = minor.parse().ok()?;
+    (major == 3 && (7..=15).contains(&minor)).then_some(PythonVersion { major, minor })
+}
+
 /// Finds the target Python version for each file, caching per directory.
 #[derive(Default)]
 pub struct TargetVersions {
     by_dir: FxHashMap<PathBuf, PythonVersion>,
+    /// From the configuration's `target-version`, which wins.
+    pub fixed: Option<PythonVersion>,
 }
 
 pub const DEFAULT_TARGET: PythonVersion = PythonVersion::PY314;
 
 impl TargetVersions {
     pub fn for_file(&mut self, file: &Path) -> PythonVersion {
+        if let Some(v) = self.fixed {
+            return v;
+        }
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         self.for_dir(&dir)
     }
@@ -51,9 +340,7 @@ impl TargetVersions {
         let v = match read_requires_python(dir) {
             Some(v) => v,
             None => match dir.parent() {
-                Some(parent) if parent != dir && !dir.as_os_str().is_empty() => {
-                    self.for_dir(parent)
-                }
+                Some(parent) if parent != dir && !dir.as_os_str().is_empty() => self.for_dir(parent),
                 _ => DEFAULT_TARGET,
             },
         };
@@ -81,13 +368,38 @@ pub fn parse_requires_python(spec: &str) -> Option<PythonVersion> {
                 .or_else(|| c.strip_prefix('>'))?;
             let mut parts = rest.trim().split('.');
             let major: u8 = parts.next()?.trim().parse().ok()?;
-            let minor: u8 = parts
-                .next()
-                .unwrap_or("0")
-                .trim_end_matches('*')
-                .parse()
-                .unwrap_or(0);
+            let minor: u8 = parts.next().unwrap_or("0").trim_end_matches('*').parse().unwrap_or(0);
             Some(PythonVersion { major, minor })
         })
         .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str, pyproject: bool) -> Found {
+        Found {
+            path: PathBuf::from(if pyproject { "pyproject.toml" } else { "numgil.toml" }),
+            text: text.into(),
+            pyproject,
+        }
+    }
+
+    #[test]
+    fn selection_and_errors() {
+        let s = found("[tool.numgil]\nselect = [\"NG1\"]\nignore = [\"NG105\"]\n", true).settings().unwrap();
+        assert!(s.enabled("NG101") && !s.enabled("NG105") && !s.enabled("NG201"));
+        let e = found("select = [\"NG999\"]\n", false).settings().unwrap_err();
+        assert!(e.message.contains("unknown rule selector `NG999`"));
+        assert_eq!(e.span.offset(), 10);
+        let e = found("[tool.numgil]\nslect = [\"NG1\"]\n", true).settings().unwrap_err();
+        assert!(e.message.contains("unknown field `slect`"), "{}", e.message);
+        let e = found("target-version = \"3.11\"\n", false).settings().unwrap_err();
+        assert!(e.message.contains("unknown target-version"));
+        let s = found("target-version = \"py39\"\nscope = \"everywhere\"\n", false).settings().unwrap();
+        assert_eq!(s.target_version, Some(PythonVersion::PY39));
+        assert_eq!(s.scope, Scope::Everywhere);
+        assert!(!default_rules().contains(&"NG003"), "NG003 is opt-in");
+    }
 }

@@ -1,6 +1,7 @@
 //! A finding, in one shape for every consumer (renderers, `--fix`, the language server): the
 //! rule, where it is, what to do about it, and which thread task it runs in.
 
+use crate::fix::Fix;
 use crate::source::Location;
 use ruff_text_size::TextRange;
 use serde::Serialize;
@@ -28,10 +29,8 @@ pub struct Site {
 impl TaskContext {
     /// `runs in a thread task: ThreadPoolExecutor.submit at seed.py:15 → task`
     pub fn describe(&self) -> String {
-        let mut s = format!(
-            "runs in a {} task: {} at {}:{}",
-            self.kind, self.launcher, self.site.filename, self.site.row
-        );
+        let mut s =
+            format!("runs in a {} task: {} at {}:{}", self.kind, self.launcher, self.site.filename, self.site.row);
         for f in &self.chain {
             s.push_str(" → ");
             s.push_str(f);
@@ -46,8 +45,9 @@ pub struct Diagnostic {
     /// The rule's name (`builtin-reduction-over-array`).
     pub name: &'static str,
     pub message: String,
-    /// What to do instead.
+    /// What to do instead (the fix title when there is a fix).
     pub help: Option<String>,
+    pub fix: Option<Fix>,
     pub path: PathBuf,
     /// Index of the module in the project, when the file was parsed.
     pub file: Option<u32>,

@@ -53,27 +53,17 @@ pub struct Discovered {
 pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        let pattern = if g.contains('/') {
-            format!("**/{}", g.trim_start_matches("./"))
-        } else {
-            g.clone()
-        };
+        let pattern = if g.contains('/') { format!("**/{}", g.trim_start_matches("./")) } else { g.clone() };
         b.add(Glob::new(&pattern).map_err(|e| format!("invalid exclude pattern `{g}`: {e}"))?);
         if g.contains('/') {
-            b.add(
-                Glob::new(&format!("{}/**", pattern.trim_end_matches('/')))
-                    .map_err(|e| e.to_string())?,
-            );
+            b.add(Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))).map_err(|e| e.to_string())?);
         }
     }
     b.build().map_err(|e| e.to_string())
 }
 
 fn is_python(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("py" | "pyi")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
 }
 
 fn excluded(path: &Path, excludes: &GlobSet) -> bool {
@@ -83,19 +73,12 @@ fn excluded(path: &Path, excludes: &GlobSet) -> bool {
     if excludes.is_match(path) {
         return true;
     }
-    path.file_name()
-        .is_some_and(|n| excludes.is_match(Path::new(n)))
+    path.file_name().is_some_and(|n| excludes.is_match(Path::new(n)))
 }
 
 /// Walk `paths` and return the Python files in a stable (sorted) order.
 pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Discovered {
-    let defaults = exclude_set(
-        &DEFAULT_EXCLUDES
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .unwrap_or_default();
+    let defaults = exclude_set(&DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap_or_default();
     let out = Mutex::new(Discovered::default());
     let mut walk_roots = Vec::new();
     for p in paths {
@@ -108,10 +91,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Discovered {
             walk_roots.push(p.clone());
         } else {
             push(&out, |d| {
-                d.problems.push(WalkProblem {
-                    path: p.clone(),
-                    message: "no such file or directory".into(),
-                })
+                d.problems.push(WalkProblem { path: p.clone(), message: "no such file or directory".into() })
             });
         }
     }
@@ -129,14 +109,8 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Discovered {
                     Ok(e) => {
                         let path = e.path();
                         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                        if e.depth() > 0
-                            && (excluded(path, excludes) || (is_dir && excluded(path, defaults)))
-                        {
-                            return if is_dir {
-                                ignore::WalkState::Skip
-                            } else {
-                                ignore::WalkState::Continue
-                            };
+                        if e.depth() > 0 && (excluded(path, excludes) || (is_dir && excluded(path, defaults))) {
+                            return if is_dir { ignore::WalkState::Skip } else { ignore::WalkState::Continue };
                         }
                         if !is_dir && is_python(path) {
                             push(out, |d| d.files.push(path.to_path_buf()));
@@ -164,9 +138,7 @@ fn walk_problem(err: &ignore::Error) -> WalkProblem {
     fn path_of(err: &ignore::Error) -> Option<PathBuf> {
         match err {
             ignore::Error::WithPath { path, .. } => Some(path.clone()),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-                path_of(err)
-            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
             ignore::Error::Loop { child, .. } => Some(child.clone()),
             ignore::Error::Partial(errs) => errs.first().and_then(path_of),
             _ => None,
@@ -183,8 +155,5 @@ fn walk_problem(err: &ignore::Error) -> WalkProblem {
             other => other.to_string(),
         }
     }
-    WalkProblem {
-        path: path_of(err).unwrap_or_default(),
-        message: message(err),
-    }
+    WalkProblem { path: path_of(err).unwrap_or_default(), message: message(err) }
 }

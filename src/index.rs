@@ -26,6 +26,12 @@ pub struct ProjectIndex<'a> {
     /// Built on first use: modules that no analysed code touches are never bound.
     scopes: Vec<OnceLock<ModuleScopes<'a>>>,
     by_name: FxHashMap<&'a str, Vec<u32>>,
+    /// `task-launchers` from the configuration: qualified names of user functions that run
+    /// their first argument in a thread.
+    pub user_launchers: Vec<String>,
+    /// `gil-releasing` from the configuration: qualified names of functions to treat like
+    /// numba `nogil` code.
+    pub gil_releasing: Vec<String>,
 }
 
 impl<'a> ProjectIndex<'a> {
@@ -35,11 +41,22 @@ impl<'a> ProjectIndex<'a> {
         for (i, m) in modules.iter().enumerate() {
             by_name.entry(m.name.as_str()).or_default().push(i as u32);
         }
-        ProjectIndex {
-            modules,
-            scopes,
-            by_name,
+        ProjectIndex { modules, scopes, by_name, user_launchers: Vec::new(), gil_releasing: Vec::new() }
+    }
+
+    pub fn configure(mut self, settings: &crate::config::Settings) -> Self {
+        self.user_launchers = settings.task_launchers.clone();
+        self.gil_releasing = settings.gil_releasing.clone();
+        self
+    }
+
+    /// Code that is not Python bytecode run under the GIL: numba-compiled functions and the
+    /// configured `gil-releasing` ones. Never flagged; calls into them are not followed.
+    pub fn is_leaf(&self, f: FuncId) -> bool {
+        if self.func(f).jit != crate::scope::Jit::None {
+            return true;
         }
+        !self.gil_releasing.is_empty() && self.gil_releasing.contains(&self.func_display(f, None))
     }
 
     /// The binder's scopes for one module (bound on first use).
@@ -76,19 +93,11 @@ impl<'a> ProjectIndex<'a> {
     pub fn func_display(&self, id: FuncId, relative_to: Option<u32>) -> String {
         let f = self.func(id);
         let q = f.qualname.replace(".<locals>", "");
-        if relative_to == Some(id.file) {
-            q
-        } else {
-            format!("{}.{}", self.modules[id.file as usize].name, q)
-        }
+        if relative_to == Some(id.file) { q } else { format!("{}.{}", self.modules[id.file as usize].name, q) }
     }
 
     /// `path:row` of an offset, for task context lines.
-    pub fn site(
-        &self,
-        file: u32,
-        offset: ruff_text_size::TextSize,
-    ) -> (String, crate::source::Location) {
+    pub fn site(&self, file: u32, offset: ruff_text_size::TextSize) -> (String, crate::source::Location) {
         let m = &self.modules[file as usize];
         (m.source.display_path(), m.source.location(offset))
     }
@@ -96,11 +105,7 @@ impl<'a> ProjectIndex<'a> {
 
 fn common_prefix_len(a: Option<&Path>, b: Option<&Path>) -> usize {
     match (a, b) {
-        (Some(a), Some(b)) => a
-            .components()
-            .zip(b.components())
-            .take_while(|(x, y)| x == y)
-            .count(),
+        (Some(a), Some(b)) => a.components().zip(b.components()).take_while(|(x, y)| x == y).count(),
         _ => 0,
     }
 }

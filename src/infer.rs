@@ -35,11 +35,7 @@ pub struct Context<'a, 'p> {
 
 impl<'a, 'p> Context<'a, 'p> {
     pub fn new(index: &'p ProjectIndex<'a>, params: &'p ParamFacts) -> Self {
-        Context {
-            index,
-            params,
-            cache: RefCell::new(EvalCache::default()),
-        }
+        Context { index, params, cache: RefCell::new(EvalCache::default()) }
     }
 }
 
@@ -64,14 +60,7 @@ pub struct Evaluator<'a, 'p, 'c> {
 
 impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn new(cx: &'c Context<'a, 'p>, file: u32, scope: ScopeId) -> Self {
-        Evaluator {
-            cx,
-            file,
-            frames: Vec::new(),
-            scope,
-            depth: 0,
-            joblib_threads: false,
-        }
+        Evaluator { cx, file, frames: Vec::new(), scope, depth: 0, joblib_threads: false }
     }
 
     fn index(&self) -> &'p ProjectIndex<'a> {
@@ -88,14 +77,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// A flow-insensitive evaluator for another place in the project.
     fn child(&self, file: u32, scope: ScopeId) -> Evaluator<'a, 'p, 'c> {
-        Evaluator {
-            cx: self.cx,
-            file,
-            frames: Vec::new(),
-            scope,
-            depth: self.depth + 1,
-            joblib_threads: false,
-        }
+        Evaluator { cx: self.cx, file, frames: Vec::new(), scope, depth: self.depth + 1, joblib_threads: false }
     }
 
     // ----- names -------------------------------------------------------------------------
@@ -105,12 +87,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         match self.scopes().resolve_name(scope, name) {
             Resolved::Bound(s, ids) => {
                 if let Some(frame) = self.frames.iter().rev().find(|f| f.scope == s) {
-                    return frame
-                        .vars
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_default()
-                        .or_unknown();
+                    return frame.vars.get(name).cloned().unwrap_or_default().or_unknown();
                 }
                 let ids: Vec<BindingId> = ids.to_vec();
                 self.bindings_value(self.file, &ids)
@@ -123,9 +100,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     /// The join of a name's bindings in some scope, import fallbacks dropped when others exist.
     pub fn bindings_value(&mut self, file: u32, ids: &[BindingId]) -> Value {
         let scopes = &self.index().module_scopes(file);
-        let has_primary = ids
-            .iter()
-            .any(|&i| !scopes.bindings[i as usize].import_fallback);
+        let has_primary = ids.iter().any(|&i| !scopes.bindings[i as usize].import_fallback);
         let mut acc = Value::Unbound;
         for &id in ids {
             if has_primary && scopes.bindings[id as usize].import_fallback {
@@ -148,20 +123,14 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             return v.clone();
         }
         // Guard against cycles (`x = f(x)` across scopes) while computing.
-        self.cx
-            .cache
-            .borrow_mut()
-            .bindings
-            .insert((file, id), Value::Unknown);
+        self.cx.cache.borrow_mut().bindings.insert((file, id), Value::Unknown);
         let b = self.index().module_scopes(file).bindings[id as usize].clone();
         let mut ev = self.child(file, b.scope);
         let v = match &b.kind {
             BindingKind::Import(q) | BindingKind::FromImport(q) => ev.resolve_qualified(q),
-            BindingKind::Function(f) => Value::Function(FuncId { file, local: *f }),
+            BindingKind::Function(f) => ev.function_value(FuncId { file, local: *f }),
             BindingKind::Class(c) => Value::Class(ClassId { file, local: *c }),
-            BindingKind::Parameter { func, index } => {
-                ev.param_value(FuncId { file, local: *func }, *index)
-            }
+            BindingKind::Parameter { func, index } => ev.param_value(FuncId { file, local: *func }, *index),
             BindingKind::Assign { value, path } => project_path(ev.eval(value), path),
             BindingKind::AnnAssign { annotation, value } => {
                 let declared = ev.annotation_value(annotation);
@@ -172,11 +141,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             }
             BindingKind::AugAssign { op, value, .. } => {
                 let v = ev.eval(value);
-                if v.is_array() && *op != Operator::MatMult {
-                    v
-                } else {
-                    Value::Unknown
-                }
+                if v.is_array() && *op != Operator::MatMult { v } else { Value::Unknown }
             }
             BindingKind::ForTarget { iter, path } => project_path(ev.eval(iter).element(), path),
             BindingKind::WithTarget { ctx, path } => {
@@ -186,12 +151,36 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             BindingKind::Walrus { value } => ev.eval(value),
             BindingKind::Opaque => Value::Unknown,
         };
-        self.cx
-            .cache
-            .borrow_mut()
-            .bindings
-            .insert((file, id), v.clone());
+        self.cx.cache.borrow_mut().bindings.insert((file, id), v.clone());
         v
+    }
+
+    /// The value a `def` binds: the function, or what its decorators make of it.
+    pub fn function_value(&mut self, f: FuncId) -> Value {
+        let info = self.index().func(f);
+        if let crate::scope::FuncNode::Def(def) = info.node {
+            let scopes = self.index().module_scopes(f.file);
+            for d in &def.decorator_list {
+                let callee = match &d.expression {
+                    Expr::Call(c) => &*c.func,
+                    e => e,
+                };
+                if let Some("numpy.vectorize") = scopes.import_qualified_name(info.parent_scope, callee).as_deref() {
+                    return Value::Vectorized;
+                }
+            }
+        }
+        Value::Function(f)
+    }
+
+    /// Whether `name`, read here, is bound in the function being walked (or one of its
+    /// comprehensions) rather than in an enclosing scope or the module.
+    pub fn is_local(&self, name: &str) -> bool {
+        let scope = self.current_scope();
+        match self.scopes().resolve_name(scope, name) {
+            Resolved::Bound(s, _) => self.frames.iter().any(|f| f.scope == s),
+            _ => false,
+        }
     }
 
     /// A parameter's value: an annotation wins; then facts from launcher sites and task
@@ -203,15 +192,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             return Value::Unknown;
         };
         if index == 0 && info.takes_self() {
-            let class = ClassId {
-                file: func.file,
-                local: info.class.unwrap_or_default(),
-            };
-            return if info.is_classmethod {
-                Value::Class(class)
-            } else {
-                Value::Instance(class)
-            };
+            let class = ClassId { file: func.file, local: info.class.unwrap_or_default() };
+            return if info.is_classmethod { Value::Class(class) } else { Value::Instance(class) };
         }
         if let Some(a) = &param.annotation {
             let mut ev = self.child(func.file, info.parent_scope);
@@ -283,9 +265,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                         }
                         acc.or_unknown()
                     }
-                    Some("builtins.list" | "typing.List") => {
-                        Value::list_of(self.annotation_value(&s.slice))
-                    }
+                    Some("builtins.list" | "typing.List") => Value::list_of(self.annotation_value(&s.slice)),
                     _ => self.type_instance(&base),
                 }
             }
@@ -321,10 +301,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             v = self.attribute(v, p);
         }
         if v.qualified() == Some("typing.Optional") {
-            let inner = text
-                .split_once('[')
-                .map(|(_, r)| r.trim_end_matches(']'))
-                .unwrap_or("");
+            let inner = text.split_once('[').map(|(_, r)| r.trim_end_matches(']')).unwrap_or("");
             return self.annotation_text(inner);
         }
         self.type_instance(&v)
@@ -351,9 +328,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 Some(f) => Value::Function(f),
                 None => self.class_level(c, attr),
             },
-            Value::Unknown | Value::ExternalInstance(_) if attr == "values" => {
-                Value::unknown_array()
-            }
+            Value::Unknown | Value::ExternalInstance(_) if attr == "values" => Value::unknown_array(),
             _ => Value::Unknown,
         }
     }
@@ -383,30 +358,14 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         if let Some(v) = self.cx.cache.borrow().class_attrs.get(&key) {
             return v.clone();
         }
-        self.cx
-            .cache
-            .borrow_mut()
-            .class_attrs
-            .insert(key.clone(), Value::Unknown);
+        self.cx.cache.borrow_mut().class_attrs.insert(key.clone(), Value::Unknown);
         let mut acc = Value::Unbound;
         for class in self.mro(c) {
-            let defs = self
-                .index()
-                .class(class)
-                .attrs
-                .get(attr)
-                .cloned()
-                .unwrap_or_default();
+            let defs = self.index().class(class).attrs.get(attr).cloned().unwrap_or_default();
             for d in defs {
                 let v = match d {
                     AttrDef::Value { value, method } => {
-                        let scope = self
-                            .index()
-                            .func(FuncId {
-                                file: class.file,
-                                local: method,
-                            })
-                            .scope;
+                        let scope = self.index().func(FuncId { file: class.file, local: method }).scope;
                         self.child(class.file, scope).eval(value)
                     }
                     AttrDef::Annotation { annotation, scope } => {
@@ -420,21 +379,14 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         if v == Value::Unknown {
             v = self.class_level(c, attr);
         }
-        self.cx
-            .cache
-            .borrow_mut()
-            .class_attrs
-            .insert(key, v.clone());
+        self.cx.cache.borrow_mut().class_attrs.insert(key, v.clone());
         v
     }
 
     /// A name bound in the class body (class attributes).
     fn class_level(&mut self, c: ClassId, attr: &str) -> Value {
         let scope = self.index().class(c).scope;
-        let ids = self.index().module_scopes(c.file).scopes[scope as usize]
-            .bindings
-            .get(attr)
-            .cloned();
+        let ids = self.index().module_scopes(c.file).scopes[scope as usize].bindings.get(attr).cloned();
         match ids {
             Some(ids) => self.child(c.file, scope).bindings_value(c.file, &ids),
             None => Value::Unknown,
@@ -480,10 +432,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn find_method(&mut self, c: ClassId, name: &str) -> Option<FuncId> {
         for class in self.mro(c) {
             if let Some(&f) = self.index().class(class).methods.get(name) {
-                return Some(FuncId {
-                    file: class.file,
-                    local: f,
-                });
+                return Some(FuncId { file: class.file, local: f });
             }
         }
         None
@@ -518,18 +467,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             Expr::Compare(c) => {
                 let mut any_array = None;
                 let mut all_scalar = true;
-                for (op, e) in std::iter::once((None, &*c.left)).chain(
-                    c.ops
-                        .iter()
-                        .zip(c.comparators.iter())
-                        .map(|(o, e)| (Some(*o), e)),
-                ) {
-                    if matches!(
-                        op,
-                        Some(
-                            ast::CmpOp::Is | ast::CmpOp::IsNot | ast::CmpOp::In | ast::CmpOp::NotIn
-                        )
-                    ) {
+                for (op, e) in std::iter::once((None, &*c.left))
+                    .chain(c.ops.iter().zip(c.comparators.iter()).map(|(o, e)| (Some(*o), e)))
+                {
+                    if matches!(op, Some(ast::CmpOp::Is | ast::CmpOp::IsNot | ast::CmpOp::In | ast::CmpOp::NotIn)) {
                         return Value::PyScalar;
                     }
                     let v = self.eval(e);
@@ -568,11 +509,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                     }
                     acc = acc.join(&self.eval(e));
                 }
-                Value::list_of(if acc == Value::Unbound {
-                    Value::Unknown
-                } else {
-                    acc
-                })
+                Value::list_of(if acc == Value::Unbound { Value::Unknown } else { acc })
             }
             Expr::Tuple(t) => {
                 if t.elts.iter().any(|e| matches!(e, Expr::Starred(_))) {
@@ -580,12 +517,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 }
                 Value::Tuple(t.elts.iter().map(|e| self.eval(e)).collect())
             }
-            Expr::ListComp(c) => {
-                Value::list_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt))
-            }
-            Expr::Generator(c) => {
-                Value::iter_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt))
-            }
+            Expr::ListComp(c) => Value::list_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
+            Expr::Generator(c) => Value::iter_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
             Expr::SetComp(_) | Expr::Set(_) => Value::Unknown,
             Expr::Dict(_) | Expr::DictComp(_) => Value::Dict,
             Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) => Value::PyScalar,
@@ -593,10 +526,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             Expr::NoneLiteral(_) => Value::None,
             Expr::Named(n) => self.eval(&n.value),
             Expr::Lambda(l) => match self.scopes().function_at.get(&l.range.start()) {
-                Some(&f) => Value::Function(FuncId {
-                    file: self.file,
-                    local: f,
-                }),
+                Some(&f) => Value::Function(FuncId { file: self.file, local: f }),
                 None => Value::Unknown,
             },
             _ => Value::Unknown,
@@ -621,10 +551,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// Push a frame for a comprehension scope with its targets bound to iterable elements.
     pub fn push_comprehension(&mut self, scope: ScopeId, generators: &'a [ast::Comprehension]) {
-        self.frames.push(Frame {
-            scope,
-            vars: FxHashMap::default(),
-        });
+        self.frames.push(Frame { scope, vars: FxHashMap::default() });
         for g in generators {
             let elem = self.eval(&g.iter).element();
             self.assign(&g.target, elem);
@@ -644,11 +571,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     fn assign_elts(&mut self, elts: &'a [Expr], value: Value) {
         for (i, e) in elts.iter().enumerate() {
-            let v = if elts.iter().any(|e| matches!(e, Expr::Starred(_))) {
-                Value::Unknown
-            } else {
-                value.project(i)
-            };
+            let v = if elts.iter().any(|e| matches!(e, Expr::Starred(_))) { Value::Unknown } else { value.project(i) };
             self.assign(e, v);
         }
     }
@@ -707,11 +630,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 let max_left = (ndim + added).saturating_sub(dropped);
                 let min_left = max_left.saturating_sub(uncertain);
                 if uncertain == 0 {
-                    if max_left == 0 {
-                        Value::ArrayScalar
-                    } else {
-                        Value::array(info.dtype, Some(max_left))
-                    }
+                    if max_left == 0 { Value::ArrayScalar } else { Value::array(info.dtype, Some(max_left)) }
                 } else if min_left >= 1 {
                     Value::array(info.dtype, None)
                 } else {
@@ -724,13 +643,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 _ => Value::Unknown,
             },
             Value::Tuple(items) => match slice {
-                Expr::NumberLiteral(ast::ExprNumberLiteral {
-                    value: Number::Int(i),
-                    ..
-                }) => i
-                    .as_usize()
-                    .and_then(|i| items.get(i).cloned())
-                    .unwrap_or_default(),
+                Expr::NumberLiteral(ast::ExprNumberLiteral { value: Number::Int(i), .. }) => {
+                    i.as_usize().and_then(|i| items.get(i).cloned()).unwrap_or_default()
+                }
                 _ => Value::Unknown,
             },
             Value::Str => Value::Str,
@@ -782,11 +697,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             }
             Value::DelayedFn(f) => {
                 let (args, kwargs) = self.call_args(call);
-                Value::Delayed(Arc::new(Partial {
-                    func: (**f).clone(),
-                    args,
-                    kwargs,
-                }))
+                Value::Delayed(Arc::new(Partial { func: (**f).clone(), args, kwargs }))
             }
             _ => Value::Unknown,
         }
@@ -832,10 +743,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 Some(f) => Value::DelayedFn(Arc::new(self.eval(f))),
                 None => Value::Unknown,
             },
-            "joblib.Parallel" => Value::Pool(PoolKind {
-                family: PoolFamily::Joblib,
-                threads: self.joblib_uses_threads(call),
-            }),
+            "joblib.Parallel" => {
+                Value::Pool(PoolKind { family: PoolFamily::Joblib, threads: self.joblib_uses_threads(call) })
+            }
             _ => {
                 if let Some(kind) = pool_constructor(q) {
                     return Value::Pool(kind);
@@ -901,10 +811,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn function_evaluator(&self, f: FuncId) -> Evaluator<'a, 'p, 'c> {
         let info = self.index().func(f);
         let mut ev = self.child(f.file, info.scope);
-        let mut frame = Frame {
-            scope: info.scope,
-            vars: FxHashMap::default(),
-        };
+        let mut frame = Frame { scope: info.scope, vars: FxHashMap::default() };
         for (i, p) in info.params().iter().enumerate() {
             let v = ev.param_value(f, i);
             frame.vars.insert(p.name.as_str(), v);
@@ -933,15 +840,13 @@ fn project_path(mut v: Value, path: &[u32]) -> Value {
 pub fn pool_constructor(q: &str) -> Option<PoolKind> {
     use PoolFamily::*;
     let (family, threads) = match q {
-        "concurrent.futures.ThreadPoolExecutor"
-        | "concurrent.futures.thread.ThreadPoolExecutor" => (Executor, true),
-        "concurrent.futures.ProcessPoolExecutor"
-        | "concurrent.futures.process.ProcessPoolExecutor" => (Executor, false),
+        "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.thread.ThreadPoolExecutor" => (Executor, true),
+        "concurrent.futures.ProcessPoolExecutor" | "concurrent.futures.process.ProcessPoolExecutor" => {
+            (Executor, false)
+        }
         "multiprocessing.pool.ThreadPool" | "multiprocessing.dummy.Pool" => (MpPool, true),
         "multiprocessing.Pool" | "multiprocessing.pool.Pool" => (MpPool, false),
-        _ if q.starts_with("multiprocessing.") && q.ends_with(".Pool") && !q.contains("dummy") => {
-            (MpPool, false)
-        }
+        _ if q.starts_with("multiprocessing.") && q.ends_with(".Pool") && !q.contains("dummy") => (MpPool, false),
         _ => return None,
     };
     Some(PoolKind { family, threads })

@@ -7,11 +7,14 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod docs;
+pub mod fix;
 pub mod index;
 pub mod infer;
 pub mod library;
 pub mod lint;
 pub mod project;
+pub mod project_facts;
 pub mod render;
 pub mod rules;
 pub mod scope;
@@ -32,18 +35,25 @@ use crate::project::Project;
 /// with suppression comments applied. Sorted by path and position.
 pub fn check_project(project: &Project, settings: &Settings) -> Vec<Diagnostic> {
     let t = std::time::Instant::now();
-    let index = ProjectIndex::build(&project.modules);
+    let index = ProjectIndex::build(&project.modules).configure(settings);
     let triggers = scan_triggers(project);
     let t1 = t.elapsed();
     let graph = TaskGraph::build(&index, &triggers);
     let t2 = t.elapsed();
-    let mut diags = lint::lint(&index, &graph, &triggers, settings.scope, &[]);
+    let mut diags = lint::lint(&index, &graph, &triggers, settings);
+    if settings.enabled(rules::process_pool_array_transfer::META.code) {
+        diags.extend(rules::process_pool_array_transfer::check(&index, &graph));
+    }
     let t3 = t.elapsed();
     if std::env::var_os("NUMGIL_TIMINGS").is_some() {
         eprintln!("index {t1:?} graph {t2:?} lint {t3:?}");
     }
     diags.extend(problems(project));
-    apply_suppressions(project, &mut diags);
+    diags.retain(|d| !settings.ignored_in(&d.path, d.code));
+    let used = apply_suppressions(project, &mut diags);
+    if settings.enabled(rules::unused_suppression::META.code) {
+        diags.extend(rules::unused_suppression::check(project, &used, settings));
+    }
     diags.sort_by(|a, b| (&a.path, a.start, a.code).cmp(&(&b.path, b.start, b.code)));
     diags.dedup();
     diags
@@ -53,11 +63,7 @@ pub fn check_project(project: &Project, settings: &Settings) -> Vec<Diagnostic> 
 pub fn scan_triggers(project: &Project) -> Vec<triggers::Triggers> {
     use rayon::prelude::*;
     let words = rules::trigger_words();
-    project
-        .modules
-        .par_iter()
-        .map(|m| triggers::Triggers::scan(&m.source.text, words))
-        .collect()
+    project.modules.par_iter().map(|m| triggers::Triggers::scan(&m.source.text, words)).collect()
 }
 
 /// NG001 for every parse error and unsupported-syntax error, NG002 for every unreadable file.
@@ -70,6 +76,7 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
                 name: rules::invalid_syntax::META.name,
                 message: format!("syntax error: {message}"),
                 help: Some("the rest of the file is still analysed".into()),
+                fix: None,
                 path: m.source.path.clone(),
                 file: Some(i as u32),
                 range,
@@ -86,6 +93,7 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
             name: rules::io_error::META.name,
             message: p.message.clone(),
             help: None,
+            fix: None,
             path: p.path.clone(),
             file: None,
             range: Default::default(),
@@ -97,26 +105,91 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
     out
 }
 
-fn apply_suppressions(project: &Project, diags: &mut Vec<Diagnostic>) {
-    let mut by_file: rustc_hash::FxHashMap<
-        u32,
-        rustc_hash::FxHashMap<usize, suppress::Suppression>,
-    > = Default::default();
+/// Drop suppressed findings; returns which (file, row, code) suppressions were used.
+fn apply_suppressions(
+    project: &Project,
+    diags: &mut Vec<Diagnostic>,
+) -> rustc_hash::FxHashSet<(u32, usize, &'static str)> {
+    let mut by_file: rustc_hash::FxHashMap<u32, rustc_hash::FxHashMap<usize, suppress::Suppression>> =
+        Default::default();
+    let mut used = rustc_hash::FxHashSet::default();
     diags.retain(|d| {
         let Some(file) = d.file else { return true };
         if d.code == rules::invalid_syntax::META.code {
             return true;
         }
-        let sup = by_file
-            .entry(file)
-            .or_insert_with(|| suppress::suppressions(&project.modules[file as usize]));
-        !sup.get(&d.start.row).is_some_and(|s| s.covers(d.code))
+        let sup = by_file.entry(file).or_insert_with(|| suppress::suppressions(&project.modules[file as usize]));
+        let suppressed = sup.get(&d.start.row).is_some_and(|s| s.covers(d.code));
+        if suppressed {
+            used.insert((file, d.start.row, d.code));
+        }
+        !suppressed
     });
+    used
+}
+
+/// What `--fix` did.
+pub struct FixOutcome {
+    /// Files changed, with their original text.
+    pub changed: Vec<(u32, String)>,
+    pub fixed: usize,
+    /// Findings left after fixing.
+    pub remaining: Vec<Diagnostic>,
+    /// Files whose fixes were dropped because the result did not parse.
+    pub refused: Vec<std::path::PathBuf>,
+}
+
+/// Apply fixes in memory until nothing changes (at most 10 rounds). A file with syntax errors
+/// is never fixed, and a fixed file that does not parse is left as it was.
+pub fn fix_project(project: &mut Project, settings: &Settings, mode: fix::FixMode) -> FixOutcome {
+    let mut originals: std::collections::BTreeMap<u32, String> = Default::default();
+    let mut fixed = 0;
+    let mut refused = Vec::new();
+    for _round in 0..10 {
+        let diags = check_project(project, settings);
+        let mut by_file: std::collections::BTreeMap<u32, Vec<&fix::Fix>> = Default::default();
+        for d in &diags {
+            if let (Some(file), Some(f)) = (d.file, &d.fix) {
+                by_file.entry(file).or_default().push(f);
+            }
+        }
+        let mut changed = false;
+        for (file, fixes) in by_file {
+            let m = &project.modules[file as usize];
+            if !m.syntax_errors.is_empty() {
+                continue;
+            }
+            let (text, n) = fix::apply(&m.source.text, fixes, mode);
+            if n == 0 || text == m.source.text {
+                continue;
+            }
+            let reparsed = project::ParsedModule::parse(
+                source::SourceFile::new(m.source.path.clone(), text),
+                m.name.clone(),
+                m.target,
+            );
+            if !reparsed.syntax_errors.is_empty() {
+                refused.push(m.source.path.clone());
+                continue;
+            }
+            originals.entry(file).or_insert_with(|| m.source.text.clone());
+            project.modules[file as usize] = reparsed;
+            fixed += n;
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+    }
+    let remaining = check_project(project, settings);
+    refused.sort();
+    refused.dedup();
+    FixOutcome { changed: originals.into_iter().collect(), fixed, remaining, refused }
 }
 
 /// Everything `numgil tasks` shows.
-pub fn task_report(project: &Project) -> render::tasks::TaskReport {
-    let index = ProjectIndex::build(&project.modules);
+pub fn task_report(project: &Project, settings: &Settings) -> render::tasks::TaskReport {
+    let index = ProjectIndex::build(&project.modules).configure(settings);
     let graph = TaskGraph::build(&index, &scan_triggers(project));
     render::tasks::TaskReport::new(&index, &graph)
 }

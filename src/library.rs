@@ -31,39 +31,25 @@ pub fn is_modeled(root: &str) -> bool {
 /// An instance of an external type named in an annotation.
 pub fn instance_of_type(q: &str) -> Value {
     match q {
-        "numpy.ndarray"
-        | "numpy.typing.NDArray"
-        | "numpy.typing.ArrayLike.ndarray"
-        | "numpy.matrix" => Value::unknown_array(),
+        "numpy.ndarray" | "numpy.typing.NDArray" | "numpy.typing.ArrayLike.ndarray" | "numpy.matrix" => {
+            Value::unknown_array()
+        }
         "concurrent.futures.ThreadPoolExecutor"
         | "concurrent.futures.thread.ThreadPoolExecutor"
         | "concurrent.futures.Executor"
-        | "concurrent.futures._base.Executor" => Value::Pool(PoolKind {
-            family: PoolFamily::Executor,
-            threads: true,
-        }),
-        "concurrent.futures.ProcessPoolExecutor" => Value::Pool(PoolKind {
-            family: PoolFamily::Executor,
-            threads: false,
-        }),
-        "multiprocessing.pool.ThreadPool" => Value::Pool(PoolKind {
-            family: PoolFamily::MpPool,
-            threads: true,
-        }),
-        "multiprocessing.pool.Pool" => Value::Pool(PoolKind {
-            family: PoolFamily::MpPool,
-            threads: false,
-        }),
+        | "concurrent.futures._base.Executor" => Value::Pool(PoolKind { family: PoolFamily::Executor, threads: true }),
+        "concurrent.futures.ProcessPoolExecutor" => {
+            Value::Pool(PoolKind { family: PoolFamily::Executor, threads: false })
+        }
+        "multiprocessing.pool.ThreadPool" => Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: true }),
+        "multiprocessing.pool.Pool" => Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false }),
         "builtins.list" | "typing.List" => Value::list_of(Value::Unknown),
         "builtins.int" | "builtins.float" | "builtins.bool" | "builtins.complex" => Value::PyScalar,
         "builtins.str" => Value::Str,
-        "numpy.random.Generator" | "numpy.random.RandomState" => {
-            Value::ExternalInstance(Arc::from(q))
+        "numpy.random.Generator" | "numpy.random.RandomState" => Value::ExternalInstance(Arc::from(q)),
+        "pandas.DataFrame" | "pandas.Series" | "pandas.core.frame.DataFrame" | "pandas.core.series.Series" => {
+            Value::ExternalInstance(Arc::from("pandas.DataFrame"))
         }
-        "pandas.DataFrame"
-        | "pandas.Series"
-        | "pandas.core.frame.DataFrame"
-        | "pandas.core.series.Series" => Value::ExternalInstance(Arc::from("pandas.DataFrame")),
         "asyncio.AbstractEventLoop" | "asyncio.events.AbstractEventLoop" => {
             Value::ExternalInstance(Arc::from("asyncio.AbstractEventLoop"))
         }
@@ -73,14 +59,9 @@ pub fn instance_of_type(q: &str) -> Value {
 
 pub fn array_attribute(info: ArrayInfo, attr: &str) -> Value {
     match attr {
-        "T" | "mT" | "real" | "imag" | "base" => Value::Array(if attr == "T" {
-            info
-        } else {
-            ArrayInfo {
-                ndim: info.ndim,
-                ..info
-            }
-        }),
+        "T" | "mT" | "real" | "imag" | "base" => {
+            Value::Array(if attr == "T" { info } else { ArrayInfo { ndim: info.ndim, ..info } })
+        }
         "flat" => Value::iter_of(Value::ArrayScalar),
         "shape" | "strides" => Value::Tuple(match info.ndim {
             Some(n) => std::iter::repeat_n(Value::PyScalar, n as usize).collect(),
@@ -133,11 +114,7 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
                 return Value::Unknown;
             }
             // Object arrays stay object arrays whatever they are combined with.
-            let dtype = if a.object() {
-                Dtype::Object
-            } else {
-                Dtype::Unknown
-            };
+            let dtype = if a.object() { Dtype::Object } else { Dtype::Unknown };
             Value::array(dtype, a.ndim)
         }
         (x, y) if x.is_known_scalar() && y.is_known_scalar() => scalar_join(x, y),
@@ -155,22 +132,14 @@ impl ArrayInfo {
 }
 
 fn kwarg<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
-    call.arguments
-        .keywords
-        .iter()
-        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
-        .map(|k| &k.value)
+    call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
 }
 
 /// Argument at position `pos`, or keyword `name`.
 fn arg<'e>(call: &'e ast::ExprCall, pos: usize, name: &str) -> Option<&'e Expr> {
     kwarg(call, name).or_else(|| {
         let args = &call.arguments.args;
-        if args
-            .iter()
-            .take(pos + 1)
-            .any(|a| matches!(a, Expr::Starred(_)))
-        {
+        if args.iter().take(pos + 1).any(|a| matches!(a, Expr::Starred(_))) {
             return None;
         }
         args.get(pos)
@@ -190,13 +159,7 @@ pub fn dtype_of<'a>(ev: &mut Evaluator<'a, '_, '_>, e: &'a Expr) -> Dtype {
             match t {
                 "O" | "object" | "|O" | "O8" => Dtype::Object,
                 "bool" | "?" | "b1" => Dtype::Bool,
-                t if t.starts_with('U')
-                    || t.starts_with('S')
-                    || t.starts_with("<U")
-                    || t == "str" =>
-                {
-                    Dtype::Str
-                }
+                t if t.starts_with('U') || t.starts_with('S') || t.starts_with("<U") || t == "str" => Dtype::Str,
                 t if t.starts_with(['f', 'i', 'u', 'c', 'd'])
                     || t.starts_with("<f")
                     || t.starts_with("float")
@@ -238,23 +201,32 @@ fn ndim_of_input(v: &Value) -> Option<u8> {
         Value::List(e) | Value::Iter(e) => ndim_of_input(e).map(|n| n + 1),
         Value::Tuple(items) => {
             let first = items.first().map_or(Some(0), ndim_of_input)?;
-            items
-                .iter()
-                .all(|i| ndim_of_input(i) == Some(first))
-                .then_some(first + 1)
+            items.iter().all(|i| ndim_of_input(i) == Some(first)).then_some(first + 1)
         }
         _ => None,
     }
 }
 
-/// ndim of a shape argument (`10`, `n`, `(3, 4)`).
+/// ndim of a shape argument (`10`, `n`, `(3, 4)`). A plain name whose value is unknown is taken
+/// as an int (`np.zeros(n)`) unless it is named like a shape (`shape`, `dims`, `size`s...).
 fn ndim_of_shape<'a>(ev: &mut Evaluator<'a, '_, '_>, e: Option<&'a Expr>) -> Option<u8> {
-    match e? {
+    let e = e?;
+    match e {
         Expr::Tuple(t) => Some(t.elts.len() as u8),
         Expr::List(l) => Some(l.elts.len() as u8),
         other => match ev.eval(other) {
             Value::PyScalar | Value::ArrayScalar => Some(1),
             Value::Tuple(items) => Some(items.len() as u8),
+            Value::Unknown => {
+                let name = match other {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(a) => a.attr.as_str(),
+                    _ => return None,
+                };
+                let lower = name.to_ascii_lowercase();
+                let shape_like = ["shape", "dim", "sizes", "extent"].iter().any(|w| lower.contains(w));
+                (!shape_like).then_some(1)
+            }
             _ => None,
         },
     }
@@ -432,11 +404,7 @@ const SHAPE_PRESERVING: &[&str] = &[
 ];
 
 /// Calls to external functions by qualified name.
-pub fn external_call<'a>(
-    ev: &mut Evaluator<'a, '_, '_>,
-    q: &str,
-    call: &'a ast::ExprCall,
-) -> Value {
+pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast::ExprCall) -> Value {
     if let Some(name) = q.strip_prefix("numpy.") {
         return numpy_call(ev, name, call);
     }
@@ -452,12 +420,7 @@ pub fn external_call<'a>(
         },
         "builtins.range" => Value::iter_of(Value::PyScalar),
         "builtins.zip" => {
-            let elems: Vec<Value> = call
-                .arguments
-                .args
-                .iter()
-                .map(|a| ev.eval(a).element())
-                .collect();
+            let elems: Vec<Value> = call.arguments.args.iter().map(|a| ev.eval(a).element()).collect();
             Value::iter_of(Value::Tuple(elems.into()))
         }
         "builtins.enumerate" => match first {
@@ -494,9 +457,7 @@ pub fn external_call<'a>(
         "asyncio.get_event_loop" | "asyncio.get_running_loop" | "asyncio.new_event_loop" => {
             Value::ExternalInstance(Arc::from("asyncio.AbstractEventLoop"))
         }
-        "multiprocessing.get_context" => {
-            Value::ExternalInstance(Arc::from("multiprocessing.context"))
-        }
+        "multiprocessing.get_context" => Value::ExternalInstance(Arc::from("multiprocessing.context")),
         "threading.Thread" => Value::ExternalInstance(Arc::from("threading.Thread")),
         "pandas.DataFrame" | "pandas.Series" | "pandas.read_csv" | "pandas.read_parquet" => {
             Value::ExternalInstance(Arc::from("pandas.DataFrame"))
@@ -569,13 +530,10 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::array(dtype, Some(1))
         }
         "eye" | "identity" | "tri" | "outer" | "vander" | "cov" | "corrcoef" | "column_stack" => {
-            Value::array(
-                kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)),
-                Some(2),
-            )
+            Value::array(kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)), Some(2))
         }
-        "array" | "asarray" | "asanyarray" | "ascontiguousarray" | "asfortranarray" | "copy"
-        | "require" | "atleast_1d" => {
+        "array" | "asarray" | "asanyarray" | "ascontiguousarray" | "asfortranarray" | "copy" | "require"
+        | "atleast_1d" => {
             let v = first_val(ev);
             let mut dtype = dtype_arg(ev, call, 1);
             let ndim = ndim_of_input(&v);
@@ -591,21 +549,15 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::array(dtype, ndim)
         }
         "atleast_2d" => Value::array(Dtype::Unknown, None),
-        "concatenate" | "hstack" | "vstack" | "stack" | "dstack" | "block" | "tile" | "repeat"
-        | "pad" | "broadcast_to" | "expand_dims" | "squeeze" | "take" | "select" | "piecewise"
-        | "kron" | "cross" | "interp" | "searchsorted" | "digitize" | "unique" | "compress"
-        | "extract" | "delete" | "insert" | "resize" | "moveaxis" | "swapaxes" | "einsum_path"
-        | "choose" | "fromfunction" | "loadtxt" | "genfromtxt" | "tril" | "triu" | "diag"
-        | "diagonal" | "trapz" | "trapezoid" | "partition" | "argpartition" => {
+        "concatenate" | "hstack" | "vstack" | "stack" | "dstack" | "block" | "tile" | "repeat" | "pad"
+        | "broadcast_to" | "expand_dims" | "squeeze" | "take" | "select" | "piecewise" | "kron" | "cross"
+        | "interp" | "searchsorted" | "digitize" | "unique" | "compress" | "extract" | "delete" | "insert"
+        | "resize" | "moveaxis" | "swapaxes" | "einsum_path" | "choose" | "fromfunction" | "loadtxt" | "genfromtxt"
+        | "tril" | "triu" | "diag" | "diagonal" | "trapz" | "trapezoid" | "partition" | "argpartition" => {
             if name == "unique"
                 && call.arguments.keywords.iter().any(|k| {
-                    k.arg
-                        .as_ref()
-                        .is_some_and(|a| a.as_str().starts_with("return_"))
-                        && !matches!(
-                            k.value,
-                            Expr::BooleanLiteral(ast::ExprBooleanLiteral { value: false, .. })
-                        )
+                    k.arg.as_ref().is_some_and(|a| a.as_str().starts_with("return_"))
+                        && !matches!(k.value, Expr::BooleanLiteral(ast::ExprBooleanLiteral { value: false, .. }))
                 })
             {
                 return Value::Unknown;
@@ -619,14 +571,9 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             let ndim = match name {
                 "vstack" | "tril" | "triu" => Some(2),
                 "unique" | "extract" | "flatnonzero" => Some(1),
-                "searchsorted" | "digitize" | "partition" | "argpartition" | "take" | "repeat"
-                | "compress" => {
+                "searchsorted" | "digitize" | "partition" | "argpartition" | "take" | "repeat" | "compress" => {
                     let v = if name == "searchsorted" {
-                        call.arguments
-                            .args
-                            .get(1)
-                            .map(|e| ev.eval(e))
-                            .unwrap_or_default()
+                        call.arguments.args.get(1).map(|e| ev.eval(e)).unwrap_or_default()
                     } else {
                         first_val(ev)
                     };
@@ -640,10 +587,7 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
                 }
                 _ => None,
             };
-            Value::array(
-                kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)),
-                ndim,
-            )
+            Value::array(kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)), ndim)
         }
         "split" | "array_split" | "hsplit" | "vsplit" | "dsplit" | "meshgrid" | "nonzero" => {
             let ndim = match first_val(ev) {
@@ -654,10 +598,7 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::list_of(Value::array(Dtype::Unknown, ndim))
         }
         "reshape" => {
-            let ndim = ndim_of_shape(
-                ev,
-                arg(call, 1, "shape").or_else(|| arg(call, 1, "newshape")),
-            );
+            let ndim = ndim_of_shape(ev, arg(call, 1, "shape").or_else(|| arg(call, 1, "newshape")));
             let dtype = match first_val(ev) {
                 Value::Array(a) => a.dtype,
                 _ => Dtype::Unknown,
@@ -665,18 +606,14 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             Value::array(dtype, ndim)
         }
         "dot" | "inner" | "matmul" | "vdot" => {
-            let (Some(a), Some(b)) = (call.arguments.args.first(), call.arguments.args.get(1))
-            else {
+            let (Some(a), Some(b)) = (call.arguments.args.first(), call.arguments.args.get(1)) else {
                 return Value::Unknown;
             };
             let (a, b) = (ev.eval(a), ev.eval(b));
             if name == "vdot" {
                 return Value::ArrayScalar;
             }
-            match (
-                a.as_array().and_then(|x| x.ndim),
-                b.as_array().and_then(|x| x.ndim),
-            ) {
+            match (a.as_array().and_then(|x| x.ndim), b.as_array().and_then(|x| x.ndim)) {
                 (Some(1), Some(1)) => Value::ArrayScalar,
                 (Some(x), Some(y)) if x >= 2 && y >= 2 => Value::array(Dtype::Unknown, Some(2)),
                 (Some(x), Some(y)) if x + y == 3 => Value::array(Dtype::Unknown, Some(1)),
@@ -702,37 +639,29 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
         | "linalg.solve"
         | "linalg.eigvals"
         | "linalg.eigvalsh" => match first_val(ev) {
-            Value::Array(a) if name == "linalg.solve" => {
-                match call.arguments.args.get(1).map(|e| ev.eval(e)) {
-                    Some(Value::Array(b)) => {
-                        Value::array(Dtype::Unknown, b.ndim.filter(|_| a.ndim == Some(2)))
-                    }
-                    _ => Value::unknown_array(),
-                }
-            }
+            Value::Array(a) if name == "linalg.solve" => match call.arguments.args.get(1).map(|e| ev.eval(e)) {
+                Some(Value::Array(b)) => Value::array(Dtype::Unknown, b.ndim.filter(|_| a.ndim == Some(2))),
+                _ => Value::unknown_array(),
+            },
             Value::Array(a) if matches!(name, "linalg.eigvals" | "linalg.eigvalsh") => {
                 Value::array(Dtype::Unknown, a.ndim.map(|n| n - 1))
             }
             Value::Array(a) => Value::array(Dtype::Unknown, a.ndim),
             _ => Value::unknown_array(),
         },
-        "random.default_rng" | "random.Generator" => {
-            Value::ExternalInstance(Arc::from("numpy.random.Generator"))
-        }
+        "vectorize" | "frompyfunc" => Value::Vectorized,
+        "random.default_rng" | "random.Generator" => Value::ExternalInstance(Arc::from("numpy.random.Generator")),
         "random.RandomState" => Value::ExternalInstance(Arc::from("numpy.random.RandomState")),
         "random.SeedSequence" => Value::ExternalInstance(Arc::from("numpy.random.SeedSequence")),
         "random.seed" => Value::None,
         n if n.starts_with("random.") => random_call(ev, &n["random.".len()..], call),
-        "float64" | "float32" | "float16" | "int64" | "int32" | "int16" | "int8" | "uint8"
-        | "uint16" | "uint32" | "uint64" | "complex128" | "complex64" | "bool_" | "double"
-        | "intp" => Value::ArrayScalar,
+        "float64" | "float32" | "float16" | "int64" | "int32" | "int16" | "int8" | "uint8" | "uint16" | "uint32"
+        | "uint64" | "complex128" | "complex64" | "bool_" | "double" | "intp" => Value::ArrayScalar,
         n if SHAPE_PRESERVING.contains(&n) => {
             let v = first_val(ev);
             match v {
                 Value::Array(a) => {
-                    let ndim = if matches!(n, "cumsum" | "cumprod" | "nancumsum" | "nancumprod")
-                        && !has_axis(call, 1)
-                    {
+                    let ndim = if matches!(n, "cumsum" | "cumprod" | "nancumsum" | "nancumprod") && !has_axis(call, 1) {
                         Some(1)
                     } else {
                         a.ndim
@@ -745,30 +674,16 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
         }
         n if REDUCTIONS.contains(&n) => {
             let v = first_val(ev);
-            let axis_pos = if matches!(
-                n,
-                "percentile" | "quantile" | "nanpercentile" | "nanquantile"
-            ) {
-                2
-            } else {
-                1
-            };
+            let axis_pos = if matches!(n, "percentile" | "quantile" | "nanpercentile" | "nanquantile") { 2 } else { 1 };
             if has_axis(call, axis_pos) {
                 return match v {
-                    Value::Array(a) => Value::array(
-                        Dtype::Unknown,
-                        a.ndim
-                            .map(|d| d.saturating_sub(1))
-                            .filter(|&d| d >= 1)
-                            .or(None),
-                    ),
+                    Value::Array(a) => {
+                        Value::array(Dtype::Unknown, a.ndim.map(|d| d.saturating_sub(1)).filter(|&d| d >= 1).or(None))
+                    }
                     _ => Value::Unknown,
                 };
             }
-            if matches!(
-                n,
-                "percentile" | "quantile" | "nanpercentile" | "nanquantile"
-            ) {
+            if matches!(n, "percentile" | "quantile" | "nanpercentile" | "nanquantile") {
                 return Value::Unknown;
             }
             if kwarg(call, "keepdims").is_some() || kwarg(call, "out").is_some() {
@@ -814,11 +729,7 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             }
             match ndim {
                 Some(n) => {
-                    let dtype = if n.is_some() && UFUNC_BOOL.contains(&name) {
-                        Dtype::Bool
-                    } else {
-                        dtype
-                    };
+                    let dtype = if n.is_some() && UFUNC_BOOL.contains(&name) { Dtype::Bool } else { dtype };
                     Value::array(dtype, n)
                 }
                 None if all_scalar && !call.arguments.args.is_empty() => Value::ArrayScalar,
@@ -858,9 +769,8 @@ fn random_size_position(m: &str) -> Option<usize> {
         | "standard_normal"
         | "standard_exponential"
         | "standard_cauchy" => 0,
-        "exponential" | "poisson" | "standard_t" | "chisquare" | "geometric" | "rayleigh"
-        | "zipf" | "standard_gamma" | "power" | "pareto" | "weibull" | "logseries" | "choice"
-        | "bytes" => 1,
+        "exponential" | "poisson" | "standard_t" | "chisquare" | "geometric" | "rayleigh" | "zipf"
+        | "standard_gamma" | "power" | "pareto" | "weibull" | "logseries" | "choice" | "bytes" => 1,
         "normal"
         | "uniform"
         | "lognormal"
@@ -889,11 +799,7 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
     match m {
         "rand" | "randn" => {
             let n = call.arguments.args.len();
-            if n == 0 {
-                Value::PyScalar
-            } else {
-                Value::array(Dtype::Numeric, Some(n as u8))
-            }
+            if n == 0 { Value::PyScalar } else { Value::array(Dtype::Numeric, Some(n as u8)) }
         }
         "permutation" => Value::array(Dtype::Unknown, None),
         "shuffle" => Value::None,
@@ -917,24 +823,18 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
 }
 
 /// Methods of external instances (`Generator`, event loops, multiprocessing contexts).
-pub fn instance_method<'a>(
-    ev: &mut Evaluator<'a, '_, '_>,
-    q: &str,
-    m: &str,
-    call: &'a ast::ExprCall,
-) -> Option<Value> {
+pub fn instance_method<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, m: &str, call: &'a ast::ExprCall) -> Option<Value> {
     match q {
         "numpy.random.Generator" | "numpy.random.RandomState" => Some(match m {
             "spawn" => Value::list_of(Value::ExternalInstance(Arc::from("numpy.random.Generator"))),
             _ => random_call(ev, m, call),
         }),
-        "numpy.random.SeedSequence" if m == "spawn" => Some(Value::list_of(
-            Value::ExternalInstance(Arc::from("numpy.random.SeedSequence")),
-        )),
-        "multiprocessing.context" if m == "Pool" => Some(Value::Pool(PoolKind {
-            family: PoolFamily::MpPool,
-            threads: false,
-        })),
+        "numpy.random.SeedSequence" if m == "spawn" => {
+            Some(Value::list_of(Value::ExternalInstance(Arc::from("numpy.random.SeedSequence"))))
+        }
+        "multiprocessing.context" if m == "Pool" => {
+            Some(Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false }))
+        }
         "pandas.DataFrame" => Some(match m {
             "to_numpy" => Value::unknown_array(),
             _ => Value::Unknown,
@@ -944,16 +844,11 @@ pub fn instance_method<'a>(
 }
 
 /// Methods called on an ndarray.
-pub fn array_method<'a>(
-    ev: &mut Evaluator<'a, '_, '_>,
-    info: ArrayInfo,
-    m: &str,
-    call: &'a ast::ExprCall,
-) -> Value {
+pub fn array_method<'a>(ev: &mut Evaluator<'a, '_, '_>, info: ArrayInfo, m: &str, call: &'a ast::ExprCall) -> Value {
     let same = Value::Array(info);
     match m {
-        "copy" | "view" | "clip" | "round" | "conj" | "conjugate" | "__array__" | "byteswap"
-        | "newbyteorder" | "argsort" | "transpose" | "swapaxes" => same,
+        "copy" | "view" | "clip" | "round" | "conj" | "conjugate" | "__array__" | "byteswap" | "newbyteorder"
+        | "argsort" | "transpose" | "swapaxes" => same,
         "astype" => {
             let dtype = arg(call, 0, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e));
             Value::array(dtype, info.ndim)
@@ -971,21 +866,10 @@ pub fn array_method<'a>(
         }
         "ravel" | "flatten" => Value::array(info.dtype, Some(1)),
         "squeeze" | "repeat" | "take" | "compress" | "diagonal" => Value::array(info.dtype, None),
-        "cumsum" | "cumprod" => Value::array(
-            info.dtype,
+        "cumsum" | "cumprod" => Value::array(info.dtype, if has_axis(call, 0) { info.ndim } else { Some(1) }),
+        "sum" | "prod" | "mean" | "std" | "var" | "min" | "max" | "ptp" | "any" | "all" | "argmin" | "argmax" => {
             if has_axis(call, 0) {
-                info.ndim
-            } else {
-                Some(1)
-            },
-        ),
-        "sum" | "prod" | "mean" | "std" | "var" | "min" | "max" | "ptp" | "any" | "all"
-        | "argmin" | "argmax" => {
-            if has_axis(call, 0) {
-                Value::array(
-                    Dtype::Unknown,
-                    info.ndim.map(|d| d.saturating_sub(1)).filter(|&d| d >= 1),
-                )
+                Value::array(Dtype::Unknown, info.ndim.map(|d| d.saturating_sub(1)).filter(|&d| d >= 1))
             } else if kwarg(call, "keepdims").is_some() || kwarg(call, "out").is_some() {
                 Value::Unknown
             } else {
@@ -1008,9 +892,7 @@ pub fn array_method<'a>(
             _ => Value::Unknown,
         },
         "nonzero" => Value::Tuple(match info.ndim {
-            Some(n) => {
-                std::iter::repeat_n(Value::array(Dtype::Unknown, Some(1)), n as usize).collect()
-            }
+            Some(n) => std::iter::repeat_n(Value::array(Dtype::Unknown, Some(1)), n as usize).collect(),
             None => return Value::Unknown,
         }),
         "fill" | "sort" | "resize" | "setflags" | "put" | "itemset" => Value::None,

@@ -3,12 +3,12 @@
 //! task context to each finding.
 
 use crate::callgraph::{TaskGraph, Unit, candidate_units, walk_unit};
-use crate::config::Scope;
+use crate::config::{Scope, Settings};
 use crate::diagnostic::{Diagnostic, Site, TaskContext};
 use crate::index::{FuncId, ProjectIndex};
 use crate::infer::{Context, Evaluator};
-use crate::rules::{Checker, RULES, Rule};
-use crate::scope::Jit;
+use crate::project_facts::ProjectFacts;
+use crate::rules::{Checker, RULES, Rule, RuleScope};
 use crate::triggers::Triggers;
 use crate::walk::{Hooks, WalkState};
 use rayon::prelude::*;
@@ -18,16 +18,20 @@ struct RuleHooks<'r> {
     rules: &'r [&'r dyn Rule],
     file: u32,
     task: Option<TaskContext>,
+    site: Option<usize>,
+    facts: &'r ProjectFacts,
     out: Vec<Diagnostic>,
 }
 
 impl<'a> Hooks<'a> for RuleHooks<'_> {
-    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, state: &WalkState) {
+    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, state: &WalkState<'a>) {
         let source = &ev.cx.index.modules[self.file as usize].source;
         for r in self.rules {
             let mut c = Checker {
                 ev,
                 state,
+                facts: self.facts,
+                site: self.site,
                 source,
                 file: self.file,
                 task: self.task.as_ref(),
@@ -37,12 +41,14 @@ impl<'a> Hooks<'a> for RuleHooks<'_> {
         }
     }
 
-    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, state: &WalkState) {
+    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, state: &WalkState<'a>) {
         let source = &ev.cx.index.modules[self.file as usize].source;
         for r in self.rules {
             let mut c = Checker {
                 ev,
                 state,
+                facts: self.facts,
+                site: self.site,
                 source,
                 file: self.file,
                 task: self.task.as_ref(),
@@ -61,37 +67,28 @@ pub fn task_context(index: &ProjectIndex, graph: &TaskGraph, f: FuncId) -> Optio
     Some(TaskContext {
         launcher: site.launcher.clone(),
         kind: "thread",
-        site: Site {
-            filename,
-            row: loc.row,
-            column: loc.column,
-        },
-        chain: reach
-            .chain
-            .iter()
-            .map(|&g| index.func_display(g, Some(site.file)))
-            .collect(),
+        site: Site { filename, row: loc.row, column: loc.column },
+        chain: reach.chain.iter().map(|&g| index.func_display(g, Some(site.file))).collect(),
     })
 }
 
 /// Run the rules over the code in scope.
-pub fn lint(
-    index: &ProjectIndex,
-    graph: &TaskGraph,
-    triggers: &[Triggers],
-    scope: Scope,
-    rules: &[&dyn Rule],
-) -> Vec<Diagnostic> {
-    let rules: Vec<&dyn Rule> = if rules.is_empty() {
-        RULES.to_vec()
-    } else {
-        rules.to_vec()
-    };
+pub fn lint(index: &ProjectIndex, graph: &TaskGraph, triggers: &[Triggers], settings: &Settings) -> Vec<Diagnostic> {
+    let rules: Vec<&dyn Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| settings.enabled(r.meta().code) && r.meta().scope == RuleScope::ThreadTasks)
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let scope = settings.scope;
+    let facts = ProjectFacts::compute(index, graph);
     let mut by_file: Vec<Vec<Unit>> = vec![Vec::new(); index.modules.len()];
     match scope {
         Scope::Tasks => {
             for &f in graph.thread_reach.keys() {
-                if index.func(f).jit == Jit::None {
+                if !index.is_leaf(f) {
                     by_file[f.file as usize].push(Unit::Function(f));
                 }
             }
@@ -111,16 +108,11 @@ pub fn lint(
             let cx = Context::new(index, &graph.params);
             let mut out = Vec::new();
             for &unit in units {
-                let task = match unit {
-                    Unit::Function(f) => task_context(index, graph, f),
-                    _ => None,
+                let (task, site) = match unit {
+                    Unit::Function(f) => (task_context(index, graph, f), graph.thread_reach.get(&f).map(|r| r.site)),
+                    _ => (None, None),
                 };
-                let hooks = RuleHooks {
-                    rules: &rules,
-                    file: file as u32,
-                    task,
-                    out: Vec::new(),
-                };
+                let hooks = RuleHooks { rules: &rules, file: file as u32, task, site, facts: &facts, out: Vec::new() };
                 out.extend(walk_unit(&cx, unit, hooks).out);
             }
             out

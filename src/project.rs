@@ -24,20 +24,17 @@ pub struct ParsedModule {
     /// Dotted module name (`pkg.stats`).
     pub name: String,
     pub is_package: bool,
+    /// The Python version the file was parsed for.
+    pub target: ruff_python_ast::PythonVersion,
 }
 
 impl ParsedModule {
     pub fn parse(source: SourceFile, name: String, target: ruff_python_ast::PythonVersion) -> Self {
         let is_stub = source.path.extension().is_some_and(|e| e == "pyi");
-        let source_type = if is_stub {
-            PySourceType::Stub
-        } else {
-            PySourceType::Python
-        };
+        let source_type = if is_stub { PySourceType::Stub } else { PySourceType::Python };
         let options = ParseOptions::from(source_type).with_target_version(target);
-        let parsed = ruff_python_parser::parse_unchecked(&source.text, options)
-            .try_into_module()
-            .unwrap_or_else(|| {
+        let parsed =
+            ruff_python_parser::parse_unchecked(&source.text, options).try_into_module().unwrap_or_else(|| {
                 // A module-mode parse always yields a module; fall back to an empty one.
                 ruff_python_parser::parse_unchecked("", ParseOptions::from(Mode::Module))
                     .try_into_module()
@@ -48,23 +45,11 @@ impl ParsedModule {
             .errors()
             .iter()
             .map(|e| (e.location, e.error.to_string()))
-            .chain(
-                parsed
-                    .unsupported_syntax_errors()
-                    .iter()
-                    .map(|e| (e.range, e.to_string())),
-            )
+            .chain(parsed.unsupported_syntax_errors().iter().map(|e| (e.range, e.to_string())))
             .collect();
         let suppression_comments = suppression_comments(&parsed, &source.text);
         let ast = parsed.into_syntax();
-        ParsedModule {
-            source,
-            ast,
-            syntax_errors,
-            suppression_comments,
-            name,
-            is_package,
-        }
+        ParsedModule { source, ast, syntax_errors, suppression_comments, name, is_package, target }
     }
 }
 
@@ -76,10 +61,7 @@ fn suppression_comments(parsed: &Parsed<ModModule>, text: &str) -> Vec<TextRange
         .map(|t| t.range())
         .filter(|r| {
             let c = &text[*r];
-            c.contains("noqa")
-                || c.contains("NOQA")
-                || c.contains("numgil")
-                || c.to_ascii_lowercase().contains("noqa")
+            c.contains("noqa") || c.contains("NOQA") || c.contains("numgil") || c.to_ascii_lowercase().contains("noqa")
         })
         .collect()
 }
@@ -99,9 +81,10 @@ pub struct Project {
 
 impl Project {
     /// Read and parse `files` in parallel. Each file is read once.
-    pub fn load(files: &[PathBuf]) -> Project {
+    pub fn load(files: &[PathBuf], target: Option<ruff_python_ast::PythonVersion>) -> Project {
         let names = ModuleNamer::default().names(files);
         let mut targets = TargetVersions::default();
+        targets.fixed = target;
         let targets: Vec<_> = files.iter().map(|f| targets.for_file(f)).collect();
         let results: Vec<Result<ParsedModule, IoProblem>> = files
             .par_iter()
@@ -109,11 +92,7 @@ impl Project {
             .zip(targets.into_par_iter())
             .map(|((path, name), target)| {
                 let text = read_source(path)?;
-                Ok(ParsedModule::parse(
-                    SourceFile::new(path.clone(), text),
-                    name,
-                    target,
-                ))
+                Ok(ParsedModule::parse(SourceFile::new(path.clone(), text), name, target))
             })
             .collect();
         let mut modules = Vec::with_capacity(results.len());
@@ -140,10 +119,7 @@ impl Project {
                 ParsedModule::parse(SourceFile::new(path, text), name, target)
             })
             .collect();
-        Project {
-            modules,
-            problems: Vec::new(),
-        }
+        Project { modules, problems: Vec::new() }
     }
 }
 
@@ -162,10 +138,7 @@ pub fn read_source(path: &Path) -> Result<String, IoProblem> {
         let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         IoProblem {
             path: path.to_path_buf(),
-            message: format!(
-                "file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid})",
-                bytes[valid]
-            ),
+            message: format!("file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid})", bytes[valid]),
             location: Some(Location { row, column }),
         }
     })
@@ -184,10 +157,7 @@ impl ModuleNamer {
     }
 
     pub fn name(&mut self, file: &Path) -> String {
-        let stem = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("module");
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("module");
         let mut parts: Vec<String> = Vec::new();
         if stem != "__init__" {
             parts.push(stem.to_string());

@@ -148,18 +148,11 @@ impl<'a> FunctionInfo<'a> {
         let Some(p) = self.node.parameters() else {
             return Vec::new();
         };
-        p.posonlyargs
-            .iter()
-            .chain(p.args.iter())
-            .chain(p.kwonlyargs.iter())
-            .map(|p| &p.parameter)
-            .collect()
+        p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter()).map(|p| &p.parameter).collect()
     }
 
     pub fn positional_count(&self) -> usize {
-        self.node
-            .parameters()
-            .map_or(0, |p| p.posonlyargs.len() + p.args.len())
+        self.node.parameters().map_or(0, |p| p.posonlyargs.len() + p.args.len())
     }
 
     pub fn body(&self) -> FuncBody<'a> {
@@ -184,14 +177,8 @@ pub enum FuncBody<'a> {
 /// class body.
 #[derive(Debug, Clone, Copy)]
 pub enum AttrDef<'a> {
-    Value {
-        value: &'a Expr,
-        method: LocalFunc,
-    },
-    Annotation {
-        annotation: &'a Expr,
-        scope: ScopeId,
-    },
+    Value { value: &'a Expr, method: LocalFunc },
+    Annotation { annotation: &'a Expr, scope: ScopeId },
 }
 
 #[derive(Debug)]
@@ -275,30 +262,35 @@ impl<'a> ModuleScopes<'a> {
         out
     }
 
+    /// The qualified name a plain name refers to through imports alone.
+    pub fn import_qualified_by_name(&self, scope: ScopeId, name: &str) -> Option<String> {
+        match self.resolve_name(scope, name) {
+            Resolved::Bound(_, ids) => {
+                let mut found: Option<&str> = None;
+                for &id in ids {
+                    let b = &self.bindings[id as usize];
+                    let q = match &b.kind {
+                        BindingKind::Import(q) | BindingKind::FromImport(q) => q.as_str(),
+                        _ if b.import_fallback => continue,
+                        _ => return None,
+                    };
+                    if found.is_some_and(|f| f != q) {
+                        return None;
+                    }
+                    found = Some(q);
+                }
+                found.map(str::to_string)
+            }
+            Resolved::Builtin => Some(format!("builtins.{name}")),
+            _ => None,
+        }
+    }
+
     /// The qualified name an expression refers to through imports alone (`np.random.seed` →
     /// `numpy.random.seed`), when every binding on the way is one unambiguous import.
     pub fn import_qualified_name(&self, scope: ScopeId, expr: &Expr) -> Option<String> {
         match expr {
-            Expr::Name(n) => match self.resolve_name(scope, n.id.as_str()) {
-                Resolved::Bound(_, ids) => {
-                    let mut found: Option<&str> = None;
-                    for &id in ids {
-                        let b = &self.bindings[id as usize];
-                        let q = match &b.kind {
-                            BindingKind::Import(q) | BindingKind::FromImport(q) => q.as_str(),
-                            _ if b.import_fallback => continue,
-                            _ => return None,
-                        };
-                        if found.is_some_and(|f| f != q) {
-                            return None;
-                        }
-                        found = Some(q);
-                    }
-                    found.map(str::to_string)
-                }
-                Resolved::Builtin => Some(format!("builtins.{}", n.id.as_str())),
-                _ => None,
-            },
+            Expr::Name(n) => self.import_qualified_by_name(scope, n.id.as_str()),
             Expr::Attribute(a) => {
                 let base = self.import_qualified_name(scope, &a.value)?;
                 Some(format!("{base}.{}", a.attr.as_str()))
@@ -359,11 +351,7 @@ impl<'a> ModuleScopes<'a> {
                     if !s.star_imports.is_empty() {
                         return Resolved::StarImported;
                     }
-                    return if is_builtin(name) {
-                        Resolved::Builtin
-                    } else {
-                        Resolved::Unresolved
-                    };
+                    return if is_builtin(name) { Resolved::Builtin } else { Resolved::Unresolved };
                 }
             }
         }
@@ -504,11 +492,7 @@ impl<'a> Binder<'a> {
             scope: self.scope,
             import_fallback: self.fallback_depth > 0,
         });
-        self.out.scopes[self.scope as usize]
-            .bindings
-            .entry(name)
-            .or_default()
-            .push(id);
+        self.out.scopes[self.scope as usize].bindings.entry(name).or_default().push(id);
     }
 
     fn body(&mut self, body: &'a [Stmt]) {
@@ -569,11 +553,7 @@ impl<'a> Binder<'a> {
             scope,
             parent_scope,
             qualname: self.qualname(name),
-            class: if matches!(node, FuncNode::Def(_)) {
-                class
-            } else {
-                None
-            },
+            class: if matches!(node, FuncNode::Def(_)) { class } else { None },
             jit: Jit::None,
             is_static,
             is_classmethod,
@@ -584,18 +564,10 @@ impl<'a> Binder<'a> {
 
     fn parameters(&mut self, func: LocalFunc, params: Option<&'a ast::Parameters>) {
         let Some(p) = params else { return };
-        let positional = p
-            .posonlyargs
-            .iter()
-            .chain(p.args.iter())
-            .chain(p.kwonlyargs.iter());
+        let positional = p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter());
         for (index, pw) in positional.enumerate() {
             let prm = &pw.parameter;
-            self.bind(
-                prm.name.as_str(),
-                prm.name.range(),
-                BindingKind::Parameter { func, index },
-            );
+            self.bind(prm.name.as_str(), prm.name.range(), BindingKind::Parameter { func, index });
         }
         for prm in [&p.vararg, &p.kwarg].into_iter().flatten() {
             self.bind(prm.name.as_str(), prm.name.range(), BindingKind::Opaque);
@@ -604,12 +576,7 @@ impl<'a> Binder<'a> {
 
     fn defaults_and_annotations(&mut self, params: Option<&'a ast::Parameters>) {
         let Some(p) = params else { return };
-        for pw in p
-            .posonlyargs
-            .iter()
-            .chain(p.args.iter())
-            .chain(p.kwonlyargs.iter())
-        {
+        for pw in p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter()) {
             if let Some(d) = &pw.default {
                 self.expr(d);
             }
@@ -681,12 +648,11 @@ impl<'a> Binder<'a> {
                         }
                         Stmt::AnnAssign(a) => {
                             if let Expr::Name(n) = &*a.target {
-                                class.attrs.entry(n.id.as_str()).or_default().push(
-                                    AttrDef::Annotation {
-                                        annotation: &a.annotation,
-                                        scope,
-                                    },
-                                );
+                                class
+                                    .attrs
+                                    .entry(n.id.as_str())
+                                    .or_default()
+                                    .push(AttrDef::Annotation { annotation: &a.annotation, scope });
                             }
                         }
                         _ => {}
@@ -698,10 +664,7 @@ impl<'a> Binder<'a> {
                 self.expr(&a.value);
                 for t in &a.targets {
                     self.self_attr(t, Some(&a.value), None);
-                    self.target(t, &mut Vec::new(), &|path| BindingKind::Assign {
-                        value: &a.value,
-                        path,
-                    });
+                    self.target(t, &mut Vec::new(), &|path| BindingKind::Assign { value: &a.value, path });
                 }
             }
             Stmt::AnnAssign(a) => {
@@ -714,10 +677,7 @@ impl<'a> Binder<'a> {
                     self.bind(
                         n.id.as_str(),
                         n.range,
-                        BindingKind::AnnAssign {
-                            annotation: &a.annotation,
-                            value: a.value.as_deref(),
-                        },
+                        BindingKind::AnnAssign { annotation: &a.annotation, value: a.value.as_deref() },
                     );
                 } else {
                     self.expr(&a.target);
@@ -726,25 +686,14 @@ impl<'a> Binder<'a> {
             Stmt::AugAssign(a) => {
                 self.expr(&a.value);
                 if let Expr::Name(n) = &*a.target {
-                    self.bind(
-                        n.id.as_str(),
-                        n.range,
-                        BindingKind::AugAssign {
-                            target: n,
-                            op: a.op,
-                            value: &a.value,
-                        },
-                    );
+                    self.bind(n.id.as_str(), n.range, BindingKind::AugAssign { target: n, op: a.op, value: &a.value });
                 } else {
                     self.expr(&a.target);
                 }
             }
             Stmt::For(f) => {
                 self.expr(&f.iter);
-                self.target(&f.target, &mut Vec::new(), &|path| BindingKind::ForTarget {
-                    iter: &f.iter,
-                    path,
-                });
+                self.target(&f.target, &mut Vec::new(), &|path| BindingKind::ForTarget { iter: &f.iter, path });
                 self.body(&f.body);
                 self.body(&f.orelse);
             }
@@ -782,11 +731,7 @@ impl<'a> Binder<'a> {
                 for alias in &i.names {
                     let full = alias.name.as_str();
                     match &alias.asname {
-                        Some(asname) => self.bind(
-                            asname.as_str(),
-                            alias.range,
-                            BindingKind::Import(full.to_string()),
-                        ),
+                        Some(asname) => self.bind(asname.as_str(), alias.range, BindingKind::Import(full.to_string())),
                         None => {
                             let head = full.split('.').next().unwrap_or(full);
                             self.bind(head, alias.range, BindingKind::Import(head.to_string()));
@@ -798,9 +743,7 @@ impl<'a> Binder<'a> {
                 let base = self.absolute_module(i.level, i.module.as_ref().map(|m| m.as_str()));
                 for alias in &i.names {
                     if alias.name.as_str() == "*" {
-                        self.out.scopes[self.scope as usize]
-                            .star_imports
-                            .push(base.clone());
+                        self.out.scopes[self.scope as usize].star_imports.push(base.clone());
                         continue;
                     }
                     let name = alias.asname.as_ref().unwrap_or(&alias.name);
@@ -814,16 +757,12 @@ impl<'a> Binder<'a> {
             }
             Stmt::Global(g) => {
                 for n in &g.names {
-                    self.out.scopes[self.scope as usize]
-                        .globals
-                        .insert(n.as_str());
+                    self.out.scopes[self.scope as usize].globals.insert(n.as_str());
                 }
             }
             Stmt::Nonlocal(n) => {
                 for n in &n.names {
-                    self.out.scopes[self.scope as usize]
-                        .nonlocals
-                        .insert(n.as_str());
+                    self.out.scopes[self.scope as usize].nonlocals.insert(n.as_str());
                 }
             }
             Stmt::Match(m) => {
@@ -884,12 +823,7 @@ impl<'a> Binder<'a> {
     }
 
     /// `self.attr = value` inside a method records a class attribute.
-    fn self_attr(
-        &mut self,
-        target: &'a Expr,
-        value: Option<&'a Expr>,
-        annotation: Option<&'a Expr>,
-    ) {
+    fn self_attr(&mut self, target: &'a Expr, value: Option<&'a Expr>, annotation: Option<&'a Expr>) {
         let Expr::Attribute(attr) = target else {
             return;
         };
@@ -911,26 +845,14 @@ impl<'a> Binder<'a> {
             return;
         }
         let def = match (value, annotation) {
-            (_, Some(annotation)) => AttrDef::Annotation {
-                annotation,
-                scope: self.scope,
-            },
+            (_, Some(annotation)) => AttrDef::Annotation { annotation, scope: self.scope },
             (Some(value), None) => AttrDef::Value { value, method: fid },
             (None, None) => return,
         };
-        self.out.classes[class as usize]
-            .attrs
-            .entry(attr.attr.as_str())
-            .or_default()
-            .push(def);
+        self.out.classes[class as usize].attrs.entry(attr.attr.as_str()).or_default().push(def);
     }
 
-    fn target(
-        &mut self,
-        target: &'a Expr,
-        path: &mut Vec<u32>,
-        kind: &dyn Fn(Vec<u32>) -> BindingKind<'a>,
-    ) {
+    fn target(&mut self, target: &'a Expr, path: &mut Vec<u32>, kind: &dyn Fn(Vec<u32>) -> BindingKind<'a>) {
         match target {
             Expr::Name(n) => self.bind(n.id.as_str(), n.range, kind(path.clone())),
             Expr::Tuple(t) => self.unpack(&t.elts, path, kind),
@@ -944,12 +866,7 @@ impl<'a> Binder<'a> {
         }
     }
 
-    fn unpack(
-        &mut self,
-        elts: &'a [Expr],
-        path: &mut Vec<u32>,
-        kind: &dyn Fn(Vec<u32>) -> BindingKind<'a>,
-    ) {
+    fn unpack(&mut self, elts: &'a [Expr], path: &mut Vec<u32>, kind: &dyn Fn(Vec<u32>) -> BindingKind<'a>) {
         for (i, e) in elts.iter().enumerate() {
             path.push(i as u32);
             self.target(e, path, kind);
@@ -1007,12 +924,7 @@ impl<'a> Binder<'a> {
         }
     }
 
-    fn comprehension(
-        &mut self,
-        node_start: TextSize,
-        generators: &'a [ast::Comprehension],
-        elts: &[&'a Expr],
-    ) {
+    fn comprehension(&mut self, node_start: TextSize, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
         let outer = self.scope;
         let scope = self.push_scope(ScopeKind::Comprehension);
         self.out.comprehension_scopes.insert(node_start, scope);
@@ -1025,10 +937,7 @@ impl<'a> Binder<'a> {
             } else {
                 self.expr(&g.iter);
             }
-            self.target(&g.target, &mut Vec::new(), &|path| BindingKind::ForTarget {
-                iter: &g.iter,
-                path,
-            });
+            self.target(&g.target, &mut Vec::new(), &|path| BindingKind::ForTarget { iter: &g.iter, path });
             for cond in &g.ifs {
                 self.expr(cond);
             }
@@ -1066,15 +975,9 @@ impl<'a> Binder<'a> {
                     // A walrus in a comprehension binds in the enclosing function scope.
                     let saved = self.scope;
                     while self.out.scopes[self.scope as usize].kind == ScopeKind::Comprehension {
-                        self.scope = self.out.scopes[self.scope as usize]
-                            .parent
-                            .unwrap_or(MODULE_SCOPE);
+                        self.scope = self.out.scopes[self.scope as usize].parent.unwrap_or(MODULE_SCOPE);
                     }
-                    self.bind(
-                        name.id.as_str(),
-                        name.range,
-                        BindingKind::Walrus { value: &n.value },
-                    );
+                    self.bind(name.id.as_str(), name.range, BindingKind::Walrus { value: &n.value });
                     self.scope = saved;
                 }
             }

@@ -23,20 +23,13 @@ pub struct Location {
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> Self {
         let line_index = LineIndex::from_source_text(&text);
-        Self {
-            path,
-            text,
-            line_index,
-        }
+        Self { path, text, line_index }
     }
 
     /// Row and character column of a byte offset (both 1-based).
     pub fn location(&self, offset: TextSize) -> Location {
         let lc = self.line_index.line_column(offset, &self.text);
-        Location {
-            row: lc.line.get(),
-            column: lc.column.get(),
-        }
+        Location { row: lc.line.get(), column: lc.column.get() }
     }
 
     /// The byte range of a 1-based row, without its line ending.

@@ -50,10 +50,7 @@ pub fn parse_comment(text: &str) -> Option<Suppression> {
     let mut all = false;
     let mut found = false;
     // `# numgil: ignore[...]`
-    if let Some(i) = lower
-        .find("numgil: ignore")
-        .or_else(|| lower.find("numgil:ignore"))
-    {
+    if let Some(i) = lower.find("numgil: ignore").or_else(|| lower.find("numgil:ignore")) {
         found = true;
         let rest = &text[i..];
         let rest = &rest[rest.find("ignore").map_or(0, |j| j + "ignore".len())..];
@@ -92,11 +89,7 @@ pub fn parse_comment(text: &str) -> Option<Suppression> {
     if !found {
         return None;
     }
-    if all {
-        Some(Suppression::All)
-    } else {
-        Some(Suppression::Codes(codes))
-    }
+    if all { Some(Suppression::All) } else { Some(Suppression::Codes(codes)) }
 }
 
 fn split_codes(list: &str) -> Vec<String> {
@@ -118,22 +111,10 @@ mod tests {
     #[test]
     fn parses_forms() {
         assert_eq!(parse_comment("# noqa"), Some(Suppression::All));
-        assert_eq!(
-            parse_comment("# NOQA: NG101"),
-            Some(Suppression::Codes(vec!["NG101".into()]))
-        );
-        assert_eq!(
-            parse_comment("# noqa: NG101, E501"),
-            Some(Suppression::Codes(vec!["NG101".into(), "E501".into()]))
-        );
-        assert_eq!(
-            parse_comment("# numgil: ignore[NG101]"),
-            Some(Suppression::Codes(vec!["NG101".into()]))
-        );
-        assert_eq!(
-            parse_comment("# type: ignore  # noqa: NG101"),
-            Some(Suppression::Codes(vec!["NG101".into()]))
-        );
+        assert_eq!(parse_comment("# NOQA: NG101"), Some(Suppression::Codes(vec!["NG101".into()])));
+        assert_eq!(parse_comment("# noqa: NG101, E501"), Some(Suppression::Codes(vec!["NG101".into(), "E501".into()])));
+        assert_eq!(parse_comment("# numgil: ignore[NG101]"), Some(Suppression::Codes(vec!["NG101".into()])));
+        assert_eq!(parse_comment("# type: ignore  # noqa: NG101"), Some(Suppression::Codes(vec!["NG101".into()])));
         assert_eq!(parse_comment("# a comment about noqa"), None);
         assert_eq!(parse_comment("# plain"), None);
         assert!(!parse_comment("# noqa: E501").unwrap().covers("NG101"));

@@ -9,6 +9,7 @@ use crate::value::{PoolFamily, Value};
 use crate::walk::{Hooks, WalkState};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
+use rustc_hash::FxHashSet;
 
 /// A project function a launcher runs, with the arguments it is called with.
 #[derive(Debug, Clone)]
@@ -29,6 +30,9 @@ pub struct LauncherSite {
     pub entries: Vec<Entry>,
     /// The function the site is in (`None` at module level).
     pub from: Option<FuncId>,
+    /// The values the launcher hands to its tasks (for `map`-style launchers, one task's
+    /// elements), whether or not the callable is a project function.
+    pub data: Vec<Value>,
 }
 
 /// Positional and keyword argument values of a call.
@@ -56,34 +60,23 @@ pub struct DiscoveryHooks {
 
 impl DiscoveryHooks {
     pub fn new(file: u32, unit: Option<FuncId>, collect_edges: bool) -> Self {
-        DiscoveryHooks {
-            file,
-            unit,
-            collect_edges,
-            sites: Vec::new(),
-            edges: Vec::new(),
-        }
+        DiscoveryHooks { file, unit, collect_edges, sites: Vec::new(), edges: Vec::new() }
     }
 }
 
 impl<'a> Hooks<'a> for DiscoveryHooks {
-    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, _state: &WalkState) {
+    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, _state: &WalkState<'a>) {
         let Stmt::ClassDef(c) = stmt else { return };
         let scopes = &ev.cx.index.module_scopes(ev.file);
         let Some(&local) = scopes.class_at.get(&c.range.start()) else {
             return;
         };
-        let class = ClassId {
-            file: ev.file,
-            local,
-        };
+        let class = ClassId { file: ev.file, local };
         let bases = ev.external_bases(class);
-        if !bases.iter().any(|b| {
-            matches!(
-                &**b,
-                "threading.Thread" | "multiprocessing.Process" | "multiprocessing.context.Process"
-            )
-        }) {
+        if !bases
+            .iter()
+            .any(|b| matches!(&**b, "threading.Thread" | "multiprocessing.Process" | "multiprocessing.context.Process"))
+        {
             return;
         }
         let threads = bases.iter().any(|b| &**b == "threading.Thread");
@@ -93,22 +86,15 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
         self.sites.push(LauncherSite {
             file: self.file,
             range: c.name.range(),
-            launcher: if threads {
-                "threading.Thread.run".into()
-            } else {
-                "multiprocessing.Process.run".into()
-            },
+            launcher: if threads { "threading.Thread.run".into() } else { "multiprocessing.Process.run".into() },
             threads,
-            entries: vec![Entry {
-                func: run,
-                args: vec![Value::Instance(class)],
-                kwargs: Vec::new(),
-            }],
+            entries: vec![Entry { func: run, args: vec![Value::Instance(class)], kwargs: Vec::new() }],
             from: self.unit,
+            data: Vec::new(),
         });
     }
 
-    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState) {
+    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState<'a>) {
         let Expr::Call(call) = expr else { return };
         if let Some(site) = launcher_site(ev, call, self.file, self.unit) {
             // The callable passed to a launcher is not a callback of the launching function.
@@ -124,51 +110,49 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
                 let (args, kwargs) = ev.call_args(call);
                 let mut all = vec![Value::Instance(*c)];
                 all.extend(args);
-                vec![Entry {
-                    func: init,
-                    args: all,
-                    kwargs,
-                }]
+                vec![Entry { func: init, args: all, kwargs }]
             }),
-            Value::Function(_)
-            | Value::BoundMethod(..)
-            | Value::Partial(_)
-            | Value::Instance(_) => {
+            Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_) | Value::Instance(_) => {
                 let (args, kwargs) = ev.call_args(call);
                 Some(entries_of(ev, &callee, args, kwargs))
             }
             _ => None,
         };
         for e in direct.into_iter().flatten() {
-            self.edges.push(CallEdge {
-                from,
-                to: e.func,
-                args: Some((e.args, e.kwargs)),
-            });
+            self.edges.push(CallEdge { from, to: e.func, args: Some((e.args, e.kwargs)) });
         }
         // Project functions passed as arguments are assumed to be called.
-        for a in call
-            .arguments
-            .args
-            .iter()
-            .chain(call.arguments.keywords.iter().map(|k| &k.value))
-        {
+        for a in call.arguments.args.iter().chain(call.arguments.keywords.iter().map(|k| &k.value)) {
             if !matches!(a, Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_)) {
                 continue;
             }
             let v = ev.eval(a);
-            if matches!(
-                v,
-                Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_)
-            ) {
+            if matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_)) {
                 for e in entries_of(ev, &v, Vec::new(), Vec::new()) {
-                    self.edges.push(CallEdge {
-                        from,
-                        to: e.func,
-                        args: None,
-                    });
+                    self.edges.push(CallEdge { from, to: e.func, args: None });
                 }
             }
+        }
+    }
+}
+
+/// Walker hooks that collect the argument values of calls to a given set of functions.
+pub struct CallerHooks<'s> {
+    pub targets: &'s FxHashSet<FuncId>,
+    pub calls: Vec<Entry>,
+}
+
+impl<'a> Hooks<'a> for CallerHooks<'_> {
+    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState<'a>) {
+        let Expr::Call(call) = expr else { return };
+        let callee = ev.eval(&call.func);
+        let hit = match &callee {
+            Value::Function(f) | Value::BoundMethod(f, _) => self.targets.contains(f),
+            _ => false,
+        };
+        if hit {
+            let (args, kwargs) = ev.call_args(call);
+            self.calls.extend(entries_of(ev, &callee, args, kwargs));
         }
     }
 }
@@ -182,19 +166,11 @@ pub fn entries_of<'a>(
     kwargs: Vec<(String, Value)>,
 ) -> Vec<Entry> {
     match v {
-        Value::Function(f) => vec![Entry {
-            func: *f,
-            args,
-            kwargs,
-        }],
+        Value::Function(f) => vec![Entry { func: *f, args, kwargs }],
         Value::BoundMethod(f, c) => {
             let mut all = vec![Value::Instance(*c)];
             all.extend(args);
-            vec![Entry {
-                func: *f,
-                args: all,
-                kwargs,
-            }]
+            vec![Entry { func: *f, args: all, kwargs }]
         }
         Value::Partial(p) => {
             let mut all = p.args.clone();
@@ -212,11 +188,7 @@ pub fn entries_of<'a>(
 }
 
 fn kw<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
-    call.arguments
-        .keywords
-        .iter()
-        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
-        .map(|k| &k.value)
+    call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
 }
 
 /// Positional values of an `args=(...)` tuple and keyword values of a `kwargs={...}` dict.
@@ -249,14 +221,22 @@ fn packed_args<'a>(
 fn mapped_args<'a>(ev: &mut Evaluator<'a, '_, '_>, iterables: &'a [Expr]) -> Vec<Value> {
     iterables
         .iter()
-        .map(|e| {
-            if matches!(e, Expr::Starred(_)) {
-                Value::Unknown
-            } else {
-                ev.eval(e).element()
-            }
-        })
+        .map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e).element() })
         .collect()
+}
+
+/// The configured `task-launchers` entry a callee is, if any.
+fn user_launcher(ev: &Evaluator, callee: &Value) -> Option<String> {
+    let launchers = &ev.cx.index.user_launchers;
+    if launchers.is_empty() {
+        return None;
+    }
+    let name = match callee {
+        Value::External(q) => q.to_string(),
+        Value::Function(f) => ev.cx.index.func_display(*f, None),
+        _ => return None,
+    };
+    launchers.contains(&name).then_some(name)
 }
 
 /// Recognise a launcher call.
@@ -267,13 +247,17 @@ pub fn launcher_site<'a>(
     from: Option<FuncId>,
 ) -> Option<LauncherSite> {
     let args = &call.arguments.args;
-    let site = |launcher: String, threads: bool, entries: Vec<Entry>| LauncherSite {
+    let site = |launcher: String, threads: bool, entries: Vec<Entry>, data: Vec<Value>| LauncherSite {
         file,
         range: call.range(),
         launcher,
         threads,
         entries,
         from,
+        data,
+    };
+    let with_kwargs = |pos: &[Value], kwargs: &[(String, Value)]| -> Vec<Value> {
+        pos.iter().cloned().chain(kwargs.iter().map(|(_, v)| v.clone())).collect()
     };
     if let Expr::Attribute(attr) = &*call.func {
         let m = attr.attr.as_str();
@@ -289,8 +273,9 @@ pub fn launcher_site<'a>(
             };
             let callee = ev.eval(args.get(1)?);
             let rest: Vec<Value> = args[2..].iter().map(|e| ev.eval(e)).collect();
+            let data = rest.clone();
             let entries = entries_of(ev, &callee, rest, Vec::new());
-            return Some(site("loop.run_in_executor".into(), threads, entries));
+            return Some(site("loop.run_in_executor".into(), threads, entries, data));
         }
         if let Value::Pool(kind) = ev.eval(&attr.value) {
             let prefix = match (kind.family, kind.threads) {
@@ -300,22 +285,13 @@ pub fn launcher_site<'a>(
                 (PoolFamily::MpPool, false) => "Pool",
                 (PoolFamily::Joblib, _) => return None,
             };
-            let func_expr = args
-                .first()
-                .or_else(|| kw(call, "fn"))
-                .or_else(|| kw(call, "func"))?;
+            let func_expr = args.first().or_else(|| kw(call, "fn")).or_else(|| kw(call, "func"))?;
             let callee = ev.eval(func_expr);
             let (pos, kwargs) = match (kind.family, m) {
                 (PoolFamily::Executor, "submit") => {
                     let pos = args[1..]
                         .iter()
-                        .map(|e| {
-                            if matches!(e, Expr::Starred(_)) {
-                                Value::Unknown
-                            } else {
-                                ev.eval(e)
-                            }
-                        })
+                        .map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e) })
                         .collect();
                     let kwargs = call
                         .arguments
@@ -328,10 +304,7 @@ pub fn launcher_site<'a>(
                 (PoolFamily::Executor, "map") => (mapped_args(ev, &args[1..]), Vec::new()),
                 (PoolFamily::MpPool, "map" | "imap" | "imap_unordered" | "map_async") => {
                     let it = args.get(1).or_else(|| kw(call, "iterable"));
-                    (
-                        it.map(|e| vec![ev.eval(e).element()]).unwrap_or_default(),
-                        Vec::new(),
-                    )
+                    (it.map(|e| vec![ev.eval(e).element()]).unwrap_or_default(), Vec::new())
                 }
                 (PoolFamily::MpPool, "starmap" | "starmap_async") => {
                     let it = args.get(1).or_else(|| kw(call, "iterable"));
@@ -349,49 +322,49 @@ pub fn launcher_site<'a>(
                 }
                 _ => return None,
             };
+            let data = with_kwargs(&pos, &kwargs);
             let entries = entries_of(ev, &callee, pos, kwargs);
-            return Some(site(format!("{prefix}.{m}"), kind.threads, entries));
+            return Some(site(format!("{prefix}.{m}"), kind.threads, entries, data));
         }
     }
     let callee = ev.eval(&call.func);
+    if let Some(name) = user_launcher(ev, &callee) {
+        // `task-launchers`: `launcher(func, *iterables)`, each task gets one element of each.
+        let f = ev.eval(args.first().or_else(|| kw(call, "func")).or_else(|| kw(call, "fn"))?);
+        let pos = mapped_args(ev, args.get(1..).unwrap_or_default());
+        let data = pos.clone();
+        let entries = entries_of(ev, &f, pos, Vec::new());
+        return Some(site(name, true, entries, data));
+    }
     match &callee {
         Value::External(q) => match &**q {
             "asyncio.to_thread" | "asyncio.threads.to_thread" => {
                 let f = ev.eval(args.first()?);
-                let rest = args[1..].iter().map(|e| ev.eval(e)).collect();
-                let kwargs = call
+                let rest: Vec<Value> = args[1..].iter().map(|e| ev.eval(e)).collect();
+                let kwargs: Vec<(String, Value)> = call
                     .arguments
                     .keywords
                     .iter()
                     .filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value))))
                     .collect();
+                let data = with_kwargs(&rest, &kwargs);
                 let entries = entries_of(ev, &f, rest, kwargs);
-                Some(site("asyncio.to_thread".into(), true, entries))
+                Some(site("asyncio.to_thread".into(), true, entries, data))
             }
             "threading.Thread" | "threading.Timer" | "multiprocessing.Process" => {
-                let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" {
-                    (1, 2, 3)
-                } else {
-                    (1, 3, 4)
-                };
-                let target = kw(
-                    call,
-                    if &**q == "threading.Timer" {
-                        "function"
-                    } else {
-                        "target"
-                    },
-                )
-                .or_else(|| args.get(target_pos))?;
+                let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" { (1, 2, 3) } else { (1, 3, 4) };
+                let target = kw(call, if &**q == "threading.Timer" { "function" } else { "target" })
+                    .or_else(|| args.get(target_pos))?;
                 let f = ev.eval(target);
                 let (pos, kwargs) = packed_args(
                     ev,
                     kw(call, "args").or_else(|| args.get(args_pos)),
                     kw(call, "kwargs").or_else(|| args.get(kwargs_pos)),
                 );
+                let data = with_kwargs(&pos, &kwargs);
                 let entries = entries_of(ev, &f, pos, kwargs);
                 let threads = &**q != "multiprocessing.Process";
-                Some(site(q.to_string(), threads, entries))
+                Some(site(q.to_string(), threads, entries, data))
             }
             _ => None,
         },
@@ -403,12 +376,14 @@ pub fn launcher_site<'a>(
                 e => vec![ev.eval(e).element()],
             };
             let mut entries = Vec::new();
+            let mut data = Vec::new();
             for d in delayed {
                 if let Value::Delayed(p) = d {
+                    data.extend(with_kwargs(&p.args, &p.kwargs));
                     entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
                 }
             }
-            Some(site("joblib.Parallel".into(), kind.threads, entries))
+            Some(site("joblib.Parallel".into(), kind.threads, entries, data))
         }
         _ => None,
     }

@@ -50,10 +50,7 @@ fn scanner(rule_words: &'static [&'static str]) -> &'static Scanner {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&pats)
             .expect("trigger patterns are valid");
-        Scanner {
-            ac,
-            launch_count: LAUNCH_WORDS.len(),
-        }
+        Scanner { ac, launch_count: LAUNCH_WORDS.len() }
     })
 }
 
@@ -74,10 +71,7 @@ impl Triggers {
                 continue;
             }
             let word = &text[m.start()..m.end()];
-            let next = bytes[m.end()..]
-                .iter()
-                .find(|b| !matches!(b, b' ' | b'\t'))
-                .copied();
+            let next = bytes[m.end()..].iter().find(|b| !matches!(b, b' ' | b'\t')).copied();
             let called = next == Some(b'(');
             let pattern = m.pattern().as_usize();
             if pattern < s.launch_count {
@@ -131,9 +125,6 @@ mod tests {
         let first_line = TextRange::new(0.into(), 11.into());
         assert!(!t.may_trigger_rules(first_line));
         let last_lines = TextRange::new(38.into(), TextSize::of(text));
-        assert!(
-            !t.may_trigger_rules(last_lines),
-            "not called: prose and other names"
-        );
+        assert!(!t.may_trigger_rules(last_lines), "not called: prose and other names");
     }
 }

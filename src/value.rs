@@ -28,27 +28,14 @@ pub struct ArrayInfo {
 }
 
 impl ArrayInfo {
-    pub const UNKNOWN: ArrayInfo = ArrayInfo {
-        dtype: Dtype::Unknown,
-        ndim: None,
-    };
+    pub const UNKNOWN: ArrayInfo = ArrayInfo { dtype: Dtype::Unknown, ndim: None };
 
     pub fn with_ndim(ndim: Option<u8>) -> Self {
-        ArrayInfo {
-            dtype: Dtype::Unknown,
-            ndim,
-        }
+        ArrayInfo { dtype: Dtype::Unknown, ndim }
     }
 
     fn join(self, other: ArrayInfo) -> ArrayInfo {
-        ArrayInfo {
-            dtype: self.dtype.join(other.dtype),
-            ndim: if self.ndim == other.ndim {
-                self.ndim
-            } else {
-                None
-            },
-        }
+        ArrayInfo { dtype: self.dtype.join(other.dtype), ndim: if self.ndim == other.ndim { self.ndim } else { None } }
     }
 }
 
@@ -113,6 +100,9 @@ pub enum Value {
     Pool(PoolKind),
     /// `joblib.delayed(f)`.
     DelayedFn(Arc<Value>),
+    /// The result of `np.vectorize(f)` / `np.frompyfunc(f, ...)` (or a def decorated with
+    /// `@np.vectorize`): calling it runs a Python function per element.
+    Vectorized,
     /// `joblib.delayed(f)(args...)`.
     Delayed(Arc<Partial>),
 }
@@ -170,9 +160,7 @@ impl Value {
             (None, x) | (x, None) => x.clone(),
             (Array(a), Array(b)) => Array(a.join(*b)),
             (List(a), List(b)) => List(Arc::new(a.join(b))),
-            (Iter(a), Iter(b)) | (List(a), Iter(b)) | (Iter(a), List(b)) => {
-                Iter(Arc::new(a.join(b)))
-            }
+            (Iter(a), Iter(b)) | (List(a), Iter(b)) | (Iter(a), List(b)) => Iter(Arc::new(a.join(b))),
             (Tuple(a), Tuple(b)) if a.len() == b.len() => {
                 Tuple(a.iter().zip(b.iter()).map(|(x, y)| x.join(y)).collect())
             }
@@ -186,10 +174,7 @@ impl Value {
     pub fn element(&self) -> Value {
         match self {
             Value::List(e) | Value::Iter(e) => (**e).clone(),
-            Value::Tuple(items) => items
-                .iter()
-                .fold(Value::Unbound, |acc, v| acc.join(v))
-                .or_unknown(),
+            Value::Tuple(items) => items.iter().fold(Value::Unbound, |acc, v| acc.join(v)).or_unknown(),
             Value::Array(info) => match info.ndim {
                 Some(1) => Value::ArrayScalar,
                 Some(n) if n > 1 => Value::array(info.dtype, Some(n - 1)),
@@ -202,11 +187,7 @@ impl Value {
 
     /// `Unbound` read as a value is unknown.
     pub fn or_unknown(self) -> Value {
-        if self == Value::Unbound {
-            Value::Unknown
-        } else {
-            self
-        }
+        if self == Value::Unbound { Value::Unknown } else { self }
     }
 
     /// Project a tuple-unpacking path (`a, (b, c) = ...`) onto the value.

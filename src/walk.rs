@@ -12,9 +12,11 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 /// What the walker knows about the code around the current node.
 #[derive(Debug, Default, Clone)]
-pub struct WalkState {
+pub struct WalkState<'a> {
     /// Iterables of the enclosing `for` loops and comprehensions, innermost last.
     pub loops: Vec<LoopInfo>,
+    /// The expressions enclosing the current one, outermost first.
+    pub parents: Vec<&'a Expr>,
 }
 
 #[derive(Debug, Clone)]
@@ -24,8 +26,8 @@ pub struct LoopInfo {
 
 /// Callbacks for each statement and expression, with an evaluator positioned at that point.
 pub trait Hooks<'a> {
-    fn on_stmt(&mut self, _ev: &mut Evaluator<'a, '_, '_>, _stmt: &'a Stmt, _state: &WalkState) {}
-    fn on_expr(&mut self, _ev: &mut Evaluator<'a, '_, '_>, _expr: &'a Expr, _state: &WalkState) {}
+    fn on_stmt(&mut self, _ev: &mut Evaluator<'a, '_, '_>, _stmt: &'a Stmt, _state: &WalkState<'a>) {}
+    fn on_expr(&mut self, _ev: &mut Evaluator<'a, '_, '_>, _expr: &'a Expr, _state: &WalkState<'a>) {}
 }
 
 /// Hooks that do nothing (return-value inference).
@@ -38,7 +40,7 @@ pub struct Walker<'a, 'p, 'c, H> {
     silent: bool,
     dead: bool,
     pub returns: Value,
-    state: WalkState,
+    state: WalkState<'a>,
 }
 
 /// The join of the values a function returns (an implicit fall-through returns `None`).
@@ -58,14 +60,7 @@ pub fn returns_of<'a>(ev: Evaluator<'a, '_, '_>, f: FuncId) -> Value {
 
 impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
     pub fn new(ev: Evaluator<'a, 'p, 'c>, hooks: H) -> Self {
-        Walker {
-            ev,
-            hooks,
-            silent: false,
-            dead: false,
-            returns: Value::Unbound,
-            state: WalkState::default(),
-        }
+        Walker { ev, hooks, silent: false, dead: false, returns: Value::Unbound, state: WalkState::default() }
     }
 
     pub fn walk_body(&mut self, body: &'a [Stmt]) {
@@ -94,10 +89,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     };
                     vars.insert(k, joined);
                 }
-                Frame {
-                    scope: fa.scope,
-                    vars,
-                }
+                Frame { scope: fa.scope, vars }
             })
             .collect()
     }
@@ -107,11 +99,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         self.ev.frames = start.to_vec();
         self.dead = false;
         f(self);
-        let out = if self.dead {
-            None
-        } else {
-            Some(self.snapshot())
-        };
+        let out = if self.dead { None } else { Some(self.snapshot()) };
         self.dead = false;
         out
     }
@@ -142,10 +130,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 self.visit_parameters(Some(&f.parameters));
                 let scopes = &self.ev.cx.index.module_scopes(self.ev.file);
                 if let Some(&local) = scopes.function_at.get(&f.range.start()) {
-                    let v = Value::Function(FuncId {
-                        file: self.ev.file,
-                        local,
-                    });
+                    let v = self.ev.function_value(FuncId { file: self.ev.file, local });
                     self.ev.set_var(f.name.as_str(), v);
                 }
             }
@@ -160,13 +145,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 }
                 let scopes = &self.ev.cx.index.module_scopes(self.ev.file);
                 if let Some(&local) = scopes.class_at.get(&c.range.start()) {
-                    self.ev.set_var(
-                        c.name.as_str(),
-                        Value::Class(ClassId {
-                            file: self.ev.file,
-                            local,
-                        }),
-                    );
+                    self.ev.set_var(c.name.as_str(), Value::Class(ClassId { file: self.ev.file, local }));
                 }
             }
             Stmt::Assign(a) => {
@@ -255,11 +234,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     Some(s) => Self::join_frames(&start, s),
                     None => start.clone(),
                 };
-                let mut states = vec![
-                    after_body
-                        .clone()
-                        .and_then(|s| self.branch(&s, |w| w.walk_body(&t.orelse))),
-                ];
+                let mut states = vec![after_body.clone().and_then(|s| self.branch(&s, |w| w.walk_body(&t.orelse)))];
                 for h in &t.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = h;
                     states.push(self.branch(&handler_start, |w| {
@@ -338,11 +313,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     self.visit_expr(m);
                 }
             }
-            Stmt::TypeAlias(_)
-            | Stmt::Global(_)
-            | Stmt::Nonlocal(_)
-            | Stmt::Pass(_)
-            | Stmt::IpyEscapeCommand(_) => {}
+            Stmt::TypeAlias(_) | Stmt::Global(_) | Stmt::Nonlocal(_) | Stmt::Pass(_) | Stmt::IpyEscapeCommand(_) => {}
         }
     }
 
@@ -376,8 +347,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         };
         let Some(&id) = ids.iter().find(|&&id| {
             let b = &scopes.bindings[id as usize];
-            b.range == range
-                && matches!(b.kind, BindingKind::Import(_) | BindingKind::FromImport(_))
+            b.range == range && matches!(b.kind, BindingKind::Import(_) | BindingKind::FromImport(_))
         }) else {
             return;
         };
@@ -387,12 +357,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
 
     fn visit_parameters(&mut self, params: Option<&'a ast::Parameters>) {
         let Some(p) = params else { return };
-        for pw in p
-            .posonlyargs
-            .iter()
-            .chain(p.args.iter())
-            .chain(p.kwonlyargs.iter())
-        {
+        for pw in p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter()) {
             if let Some(d) = &pw.default {
                 self.visit_expr(d);
             }
@@ -414,6 +379,12 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         if !self.silent {
             self.hooks.on_expr(&mut self.ev, expr, &self.state);
         }
+        self.state.parents.push(expr);
+        self.visit_children(expr);
+        self.state.parents.pop();
+    }
+
+    fn visit_children(&mut self, expr: &'a Expr) {
         match expr {
             Expr::Lambda(l) => self.visit_parameters(l.parameters.as_deref()),
             Expr::ListComp(c) => self.comprehension(c.range.start(), &c.generators, &[&c.elt]),
@@ -450,10 +421,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         if let Some(g) = generators.first() {
             self.visit_expr(&g.iter);
         }
-        self.ev.frames.push(Frame {
-            scope,
-            vars: Default::default(),
-        });
+        self.ev.frames.push(Frame { scope, vars: Default::default() });
         let loops_before = self.state.loops.len();
         for (i, g) in generators.iter().enumerate() {
             if i > 0 {

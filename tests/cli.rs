@@ -12,20 +12,14 @@ fn numgil() -> Command {
 
 fn stdout_of(args: &[&str]) -> (String, i32) {
     let out = numgil().args(args).output().expect("runs");
-    (
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        out.status.code().unwrap_or(-1),
-    )
+    (String::from_utf8_lossy(&out.stdout).to_string(), out.status.code().unwrap_or(-1))
 }
 
 #[test]
 fn demo_full_output() {
     let (out, code) = stdout_of(&["check", "fixtures/demo"]);
     assert_eq!(code, 1);
-    assert!(
-        !out.contains('\u{1b}'),
-        "no colour when stdout is not a terminal"
-    );
+    assert!(!out.contains('\u{1b}'), "no colour when stdout is not a terminal");
     insta::assert_snapshot!("demo_full", out);
 }
 
@@ -42,17 +36,7 @@ fn demo_json_output() {
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
     let first = &v[0];
-    for key in [
-        "code",
-        "message",
-        "filename",
-        "location",
-        "end_location",
-        "fix",
-        "url",
-        "noqa_row",
-        "task",
-    ] {
+    for key in ["code", "message", "filename", "location", "end_location", "fix", "url", "noqa_row", "task"] {
         assert!(first.get(key).is_some(), "missing key {key}");
     }
     insta::assert_snapshot!("demo_json", out);
@@ -72,14 +56,7 @@ fn json_lines_one_object_per_line() {
 
 #[test]
 fn scope_everywhere_reports_code_outside_tasks() {
-    let (out, _) = stdout_of(&[
-        "check",
-        "fixtures/demo",
-        "--scope",
-        "everywhere",
-        "--output-format",
-        "concise",
-    ]);
+    let (out, _) = stdout_of(&["check", "fixtures/demo", "--scope", "everywhere", "--output-format", "concise"]);
     assert!(out.contains("fixtures/demo/report.py:7:16: NG101"), "{out}");
     let (tasks_only, _) = stdout_of(&["check", "fixtures/demo", "--output-format", "concise"]);
     assert!(!tasks_only.contains("report.py"));
@@ -96,10 +73,7 @@ fn seed_case_names_the_submit_site() {
     let (out, code) = stdout_of(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(out.contains("NG101"), "{out}");
-    assert!(
-        out.contains("runs in a thread task: ThreadPoolExecutor.submit at"),
-        "{out}"
-    );
+    assert!(out.contains("runs in a thread task: ThreadPoolExecutor.submit at"), "{out}");
     assert!(out.contains("seed.py:10 → task"), "{out}");
     assert!(out.contains("np.dot(a, b)"), "{out}");
 }
@@ -116,29 +90,16 @@ fn tasks_json() {
     let (out, _) = stdout_of(&["tasks", "fixtures/demo", "--output-format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let sites = v["sites"].as_array().unwrap();
-    let map = sites
-        .iter()
-        .find(|s| s["entries"][0] == "pipeline.stats.energy")
-        .unwrap();
+    let map = sites.iter().find(|s| s["entries"][0] == "pipeline.stats.energy").unwrap();
     assert_eq!(map["launcher"], "ThreadPoolExecutor.map");
     assert_eq!(map["kind"], "thread");
-    assert!(
-        map["reaches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["function"] == "pipeline.stats._center")
-    );
+    assert!(map["reaches"].as_array().unwrap().iter().any(|r| r["function"] == "pipeline.stats._center"));
 }
 
 #[test]
 fn clean_code_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ok.py"),
-        "import numpy as np\nprint(np.sum(np.ones(3)))\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("ok.py"), "import numpy as np\nprint(np.sum(np.ones(3)))\n").unwrap();
     let (out, code) = stdout_of(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("All checks passed!"));
@@ -146,15 +107,9 @@ fn clean_code_exits_zero() {
 
 #[test]
 fn usage_error_exits_two() {
-    let out = numgil()
-        .args(["check", "--output-format", "nope"])
-        .output()
-        .unwrap();
+    let out = numgil().args(["check", "--output-format", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = numgil()
-        .args(["check", "--exclude", "[bad"])
-        .output()
-        .unwrap();
+    let out = numgil().args(["check", "--exclude", "[bad"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid exclude pattern"));
 }
@@ -172,21 +127,10 @@ fn unreadable_files_are_reported_and_the_run_goes_on() {
         "task.py",
         b"import threading\nimport numpy as np\n\ndef t(a):\n    return max(a)\n\nthreading.Thread(target=t, args=(np.ones(5),)).start()\n",
     );
-    let (out, code) = stdout_of(&[
-        "check",
-        dir.path().to_str().unwrap(),
-        "--output-format",
-        "concise",
-    ]);
+    let (out, code) = stdout_of(&["check", dir.path().to_str().unwrap(), "--output-format", "concise"]);
     assert_eq!(code, 2, "an I/O problem exits 2: {out}");
-    assert!(
-        out.contains("latin1.py:2:6: NG002 file is not valid UTF-8"),
-        "{out}"
-    );
-    assert!(
-        out.contains("task.py:5:12: NG101"),
-        "other files are still checked: {out}"
-    );
+    assert!(out.contains("latin1.py:2:6: NG002 file is not valid UTF-8"), "{out}");
+    assert!(out.contains("task.py:5:12: NG101"), "other files are still checked: {out}");
 }
 
 #[cfg(unix)]
@@ -197,12 +141,7 @@ fn directory_loop_is_reported() {
     std::fs::create_dir(&sub).unwrap();
     write(&sub, "a.py", b"x = 1\n");
     std::os::unix::fs::symlink(dir.path(), sub.join("loop")).unwrap();
-    let (out, code) = stdout_of(&[
-        "check",
-        dir.path().to_str().unwrap(),
-        "--output-format",
-        "concise",
-    ]);
+    let (out, code) = stdout_of(&["check", dir.path().to_str().unwrap(), "--output-format", "concise"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("NG002 directory loop"), "{out}");
 }
@@ -211,22 +150,12 @@ fn directory_loop_is_reported() {
 fn missing_path_is_an_io_problem() {
     let (out, code) = stdout_of(&["check", "does/not/exist", "--output-format", "concise"]);
     assert_eq!(code, 2);
-    assert!(
-        out.contains("does/not/exist:1:1: NG002 no such file or directory"),
-        "{out}"
-    );
+    assert!(out.contains("does/not/exist:1:1: NG002 no such file or directory"), "{out}");
 }
 
 #[test]
 fn exclude_skips_matching_files() {
-    let (out, _) = stdout_of(&[
-        "check",
-        "fixtures/demo",
-        "--exclude",
-        "stats.py",
-        "--output-format",
-        "concise",
-    ]);
+    let (out, _) = stdout_of(&["check", "fixtures/demo", "--exclude", "stats.py", "--output-format", "concise"]);
     assert!(!out.contains("stats.py"), "{out}");
     assert!(out.contains("driver.py"), "{out}");
 }

@@ -36,15 +36,19 @@ fn python_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Parse `# expect: NG101, NG105(joblib.Parallel)` comments.
-fn expectations(files: &[PathBuf]) -> (Vec<Finding>, Scope) {
+/// Parse `# expect: NG101, NG105(joblib.Parallel)` comments and `# fixture:` directives
+/// (`--scope everywhere`, `--select NG003` which adds a rule to the defaults).
+fn expectations(files: &[PathBuf], settings: &mut Settings) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut scope = Scope::Tasks;
     for f in files {
         let text = std::fs::read_to_string(f).unwrap_or_default();
         for (i, line) in text.lines().enumerate() {
             if line.contains("# fixture: --scope everywhere") {
-                scope = Scope::Everywhere;
+                settings.scope = Scope::Everywhere;
+            }
+            if let Some(rest) = line.split("# fixture: --select ").nth(1) {
+                let codes: Vec<String> = rest.split(',').map(|c| c.trim().to_string()).collect();
+                numgil::config::apply_cli_selection(settings, &[], &[], &codes).expect("valid selector");
             }
             let Some(idx) = line.find("# expect:") else {
                 continue;
@@ -57,22 +61,14 @@ fn expectations(files: &[PathBuf]) -> (Vec<Finding>, Scope) {
                     continue;
                 }
                 let (code, launcher) = match item.split_once('(') {
-                    Some((c, rest)) => (
-                        c.trim().to_string(),
-                        Some(rest.trim_end_matches(')').trim().to_string()),
-                    ),
+                    Some((c, rest)) => (c.trim().to_string(), Some(rest.trim_end_matches(')').trim().to_string())),
                     None => (item.to_string(), None),
                 };
-                out.push(Finding {
-                    file: f.display().to_string(),
-                    row: i + 1,
-                    code,
-                    launcher,
-                });
+                out.push(Finding { file: f.display().to_string(), row: i + 1, code, launcher });
             }
         }
     }
-    (out, scope)
+    out
 }
 
 fn split_top_level(s: &str) -> Vec<String> {
@@ -96,14 +92,17 @@ fn split_top_level(s: &str) -> Vec<String> {
 }
 
 fn check_fixture(root: &Path) -> Result<usize, String> {
-    let files = if root.is_dir() {
-        python_files(root)
-    } else {
-        vec![root.to_path_buf()]
+    let files = if root.is_dir() { python_files(root) } else { vec![root.to_path_buf()] };
+    // A folder fixture may carry its own numgil.toml / [tool.numgil].
+    let mut settings = match root.is_dir().then(|| numgil::config::find(root)).flatten() {
+        Some(found) if found.path.starts_with(std::fs::canonicalize(root).unwrap_or_default()) => {
+            found.settings().map_err(|e| format!("bad fixture config: {}", e.message))?
+        }
+        _ => Settings::default(),
     };
-    let (expected, scope) = expectations(&files);
-    let project = Project::load(&files);
-    let diags = numgil::check_project(&project, &Settings { scope });
+    let expected = expectations(&files, &mut settings);
+    let project = Project::load(&files, settings.target_version);
+    let diags = numgil::check_project(&project, &settings);
     let actual: Vec<Finding> = diags
         .iter()
         .map(|d| Finding {
@@ -134,10 +133,7 @@ fn check_fixture(root: &Path) -> Result<usize, String> {
                     .and_then(|a| a.launcher.clone());
                 problems.push(match (&e.launcher, got) {
                     (Some(want), Some(got)) => {
-                        format!(
-                            "  {}:{}: {} cites launcher `{got}`, expected `{want}`",
-                            e.file, e.row, e.code
-                        )
+                        format!("  {}:{}: {} cites launcher `{got}`, expected `{want}`", e.file, e.row, e.code)
                     }
                     _ => format!("  {}:{}: missing {}", e.file, e.row, e.code),
                 });
@@ -145,41 +141,24 @@ fn check_fixture(root: &Path) -> Result<usize, String> {
         }
     }
     for (i, a) in actual.iter().enumerate() {
-        if !matched.contains(&i)
-            && !expected
-                .iter()
-                .any(|e| e.file == a.file && e.row == a.row && e.code == a.code)
-        {
+        if !matched.contains(&i) && !expected.iter().any(|e| e.file == a.file && e.row == a.row && e.code == a.code) {
             let msg = diags[i].message.clone();
-            problems.push(format!(
-                "  {}:{}: unexpected {} ({msg})",
-                a.file, a.row, a.code
-            ));
+            problems.push(format!("  {}:{}: unexpected {} ({msg})", a.file, a.row, a.code));
         }
     }
-    if problems.is_empty() {
-        Ok(expected.len())
-    } else {
-        Err(problems.join("\n"))
-    }
+    if problems.is_empty() { Ok(expected.len()) } else { Err(problems.join("\n")) }
 }
 
 #[test]
 fn fixtures() {
     let mut roots = Vec::new();
-    let Ok(codes) = std::fs::read_dir("fixtures") else {
-        panic!("fixtures/ missing")
-    };
+    let Ok(codes) = std::fs::read_dir("fixtures") else { panic!("fixtures/ missing") };
     for code_dir in codes.flatten() {
         let name = code_dir.file_name().to_string_lossy().to_string();
         if !name.starts_with("NG") {
             continue;
         }
-        for e in std::fs::read_dir(code_dir.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
+        for e in std::fs::read_dir(code_dir.path()).into_iter().flatten().flatten() {
             let p = e.path();
             if p.is_dir() || p.extension().is_some_and(|x| x == "py") {
                 roots.push(p);
@@ -196,12 +175,6 @@ fn fixtures() {
             Err(e) => failures.push(format!("{}:\n{e}", r.display())),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} fixtures failed:\n{}",
-        failures.len(),
-        roots.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), roots.len(), failures.join("\n"));
     assert!(total > 0, "fixtures expect no findings at all");
 }

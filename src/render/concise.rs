@@ -5,15 +5,7 @@ use std::io::Write;
 
 pub fn render(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
     for d in diags {
-        writeln!(
-            out,
-            "{}:{}:{}: {} {}",
-            d.display_path(),
-            d.start.row,
-            d.start.column,
-            d.code,
-            d.message
-        )?;
+        writeln!(out, "{}:{}:{}: {} {}", d.display_path(), d.start.row, d.start.column, d.code, d.message)?;
     }
     Ok(())
 }

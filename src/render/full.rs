@@ -5,8 +5,8 @@ use super::Style;
 use crate::diagnostic::Diagnostic;
 use crate::project::Project;
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
 };
 use std::fmt;
 use std::io::Write;
@@ -69,9 +69,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -86,34 +84,16 @@ impl miette::Diagnostic for Report<'_> {
             Some(_) => "in a thread task",
             None => "here",
         };
-        Some(Box::new(std::iter::once(LabeledSpan::new(
-            Some(label.to_string()),
-            start,
-            len,
-        ))))
+        Some(Box::new(std::iter::once(LabeledSpan::new(Some(label.to_string()), start, len))))
     }
 }
 
-pub fn render(
-    out: &mut dyn Write,
-    diags: &[Diagnostic],
-    project: &Project,
-    style: Style,
-) -> std::io::Result<()> {
-    let theme = if style.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(style.width)
-        .with_links(false);
+pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, style: Style) -> std::io::Result<()> {
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let mut buf = String::new();
     for d in diags {
-        let source = d.file.map(|f| Named {
-            name: d.display_path(),
-            text: &project.modules[f as usize].source.text,
-        });
+        let source = d.file.map(|f| Named { name: d.display_path(), text: &project.modules[f as usize].source.text });
         let mut help = d.help.clone();
         if let Some(task) = &d.task {
             let line = task.describe();
@@ -125,14 +105,7 @@ pub fn render(
         let report = Report { d, source, help };
         buf.clear();
         if handler.render_report(&mut buf, &report).is_err() {
-            buf = format!(
-                "{}:{}:{}: {} {}\n",
-                d.display_path(),
-                d.start.row,
-                d.start.column,
-                d.code,
-                d.message
-            );
+            buf = format!("{}:{}:{}: {} {}\n", d.display_path(), d.start.row, d.start.column, d.code, d.message);
         }
         out.write_all(buf.as_bytes())?;
         writeln!(out)?;

@@ -29,20 +29,13 @@ impl Style {
     /// Colour only when stdout is a terminal and `NO_COLOR` is unset.
     pub fn detect() -> Self {
         use std::io::IsTerminal;
-        let color = std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(100);
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
         Style { color, width }
     }
 
     pub fn plain() -> Self {
-        Style {
-            color: false,
-            width: 100,
-        }
+        Style { color: false, width: 100 }
     }
 }
 

@@ -70,28 +70,16 @@ impl TaskReport {
             return writeln!(out, "No task launchers found.");
         }
         for s in &self.sites {
-            writeln!(
-                out,
-                "{}:{}:{}  {}  ({})",
-                s.filename, s.row, s.column, s.launcher, s.kind
-            )?;
+            writeln!(out, "{}:{}:{}  {}  ({})", s.filename, s.row, s.column, s.launcher, s.kind)?;
             if s.entries.is_empty() {
-                writeln!(
-                    out,
-                    "    runs: (no project function: a library callable or an unresolved value)"
-                )?;
+                writeln!(out, "    runs: (no project function: a library callable or an unresolved value)")?;
                 continue;
             }
             for e in &s.entries {
                 writeln!(out, "    runs     {e}")?;
             }
             for r in s.reaches.iter().filter(|r| r.chain.len() > 1) {
-                writeln!(
-                    out,
-                    "    reaches  {}  via {}",
-                    r.function,
-                    r.chain.join(" → ")
-                )?;
+                writeln!(out, "    reaches  {}  via {}", r.function, r.chain.join(" → "))?;
             }
         }
         let threads = self.sites.iter().filter(|s| s.kind == "thread").count();

@@ -33,6 +33,7 @@
 //! where `np.sum` upcasts, and sums sequentially where numpy sums pairwise.
 
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
+use crate::fix::{Edit, Fix};
 use crate::value::Value;
 use ruff_python_ast::{Expr, ExprCall, Operator};
 use ruff_text_size::Ranged;
@@ -40,7 +41,8 @@ use ruff_text_size::Ranged;
 pub static META: RuleMeta = RuleMeta {
     code: "NG101",
     name: "builtin-reduction-over-array",
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
+    opt_in: false,
     scope: RuleScope::ThreadTasks,
     source: include_str!("builtin_reduction_over_array.rs"),
 };
@@ -49,9 +51,7 @@ pub struct BuiltinReductionOverArray;
 
 /// What is wrong.
 pub fn message(builtin: &str) -> String {
-    format!(
-        "builtin `{builtin}` iterates a numpy array in Python, holding the GIL for every element"
-    )
+    format!("builtin `{builtin}` iterates a numpy array in Python, holding the GIL for every element")
 }
 
 /// What the fix does, naming the numpy equivalent for this argument.
@@ -63,11 +63,8 @@ pub fn fix_title(builtin: &str, arg: &str, ndim: Option<u8>, dot: Option<(&str, 
         "any" => "any",
         _ => "all",
     };
-    let plain = if ndim == Some(1) {
-        format!("`np.{np_name}({arg})`")
-    } else {
-        format!("`np.{np_name}({arg}, axis=0)`")
-    };
+    let plain =
+        if ndim == Some(1) { format!("`np.{np_name}({arg})`") } else { format!("`np.{np_name}({arg}, axis=0)`") };
     match dot {
         Some((a, b)) => {
             format!("use `np.dot({a}, {b})` for 1-D float arrays, or {plain}; both release the GIL")
@@ -108,20 +105,18 @@ impl Rule for BuiltinReductionOverArray {
             // A 0-d array cannot be iterated: the builtin raises instead.
             return;
         }
-        let dot = if builtin == "sum" {
-            dot_operands(checker, arg)
-        } else {
-            None
-        };
+        let dot = if builtin == "sum" { dot_operands(checker, arg) } else { None };
         let arg_text = checker.text(arg).to_string();
         let dot_text = dot.map(|(a, b)| (checker.text(a).to_string(), checker.text(b).to_string()));
-        let help = fix_title(
-            &builtin,
-            &arg_text,
-            info.ndim,
-            dot_text.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
-        );
-        checker.report(&META, call.range(), message(&builtin), Some(help));
+        let help = fix_title(&builtin, &arg_text, info.ndim, dot_text.as_ref().map(|(a, b)| (a.as_str(), b.as_str())));
+        // `sum(x)` → `np.sum(x, axis=0)`: the numpy reduction with the builtin's semantics over
+        // rows. Only for the plain one-argument form, and only where numpy has a usable name.
+        let plain = call.arguments.args.len() == 1 && call.arguments.keywords.is_empty();
+        let fix = super::helpers::numpy_alias(checker).filter(|_| plain).map(|np| {
+            let axis = if info.ndim == Some(1) { String::new() } else { ", axis=0".to_string() };
+            Fix::unsafe_edits(vec![Edit::replace(call.range(), format!("{np}.{builtin}({arg_text}{axis})"))])
+        });
+        checker.report(&META, call.range(), message(&builtin), Some(help), fix);
     }
 }
 
@@ -147,10 +142,7 @@ fn iterable_argument<'e>(builtin: &str, call: &'e ExprCall) -> Option<&'e Expr> 
 }
 
 /// `a * b` with both operands known arrays: the sum of products `np.dot` computes.
-fn dot_operands<'a>(
-    checker: &mut Checker<'_, 'a, '_, '_>,
-    arg: &'a Expr,
-) -> Option<(&'a Expr, &'a Expr)> {
+fn dot_operands<'a>(checker: &mut Checker<'_, 'a, '_, '_>, arg: &'a Expr) -> Option<(&'a Expr, &'a Expr)> {
     let Expr::BinOp(b) = arg else { return None };
     if b.op != Operator::Mult {
         return None;

@@ -25,6 +25,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "NG001",
     name: "invalid-syntax",
     fix: FixAvailability::None,
+    opt_in: false,
     scope: RuleScope::Engine,
     source: include_str!("invalid_syntax.rs"),
 };

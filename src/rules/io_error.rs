@@ -21,6 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "NG002",
     name: "io-error",
     fix: FixAvailability::None,
+    opt_in: false,
     scope: RuleScope::Engine,
     source: include_str!("io_error.rs"),
 };

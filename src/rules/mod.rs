@@ -2,12 +2,28 @@
 //! comment, metadata, `message()`, `fix_title()`, check function), plus the shared [`Checker`]
 //! a rule reports through.
 
+pub mod array_to_python_conversion;
+pub mod blas_oversubscription;
 pub mod builtin_reduction_over_array;
+pub mod chained_small_ops;
+pub mod gil_holding_numpy_call;
+pub mod helpers;
 pub mod invalid_syntax;
 pub mod io_error;
+pub mod legacy_global_random;
+pub mod numexpr_threads_in_pool;
+pub mod object_dtype_array;
+pub mod process_pool_array_transfer;
+pub mod python_callback_ufunc;
+pub mod python_loop_over_array;
+pub mod unfused_dot_product;
+pub mod unfused_norm;
+pub mod unused_suppression;
 
 use crate::diagnostic::{Diagnostic, TaskContext};
+use crate::fix::Fix;
 use crate::infer::Evaluator;
+use crate::project_facts::ProjectFacts;
 use crate::source::SourceFile;
 use crate::value::Value;
 use crate::walk::WalkState;
@@ -29,7 +45,9 @@ pub enum FixAvailability {
 pub enum RuleScope {
     /// Code reachable from a thread task (or all code with `--scope everywhere`).
     ThreadTasks,
-    /// Reported by the engine itself (syntax and I/O problems).
+    /// Reported at task launcher sites (pool rules), whatever the scope.
+    Launchers,
+    /// Reported by the engine itself (syntax and I/O problems, suppressions).
     Engine,
 }
 
@@ -40,6 +58,8 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub fix: FixAvailability,
     pub scope: RuleScope,
+    /// Off unless selected (`--select`, `select`/`extend-select`).
+    pub opt_in: bool,
     /// The source of the rule's file; its `//!` comment is the rule's documentation.
     pub source: &'static str,
 }
@@ -74,16 +94,26 @@ pub trait Rule: Sync + Send {
 }
 
 /// Rules that check code.
-pub static RULES: &[&dyn Rule] = &[&builtin_reduction_over_array::BuiltinReductionOverArray];
+pub static RULES: &[&dyn Rule] = &[
+    &builtin_reduction_over_array::BuiltinReductionOverArray,
+    &python_loop_over_array::PythonLoopOverArray,
+    &array_to_python_conversion::ArrayToPythonConversion,
+    &python_callback_ufunc::PythonCallbackUfunc,
+    &object_dtype_array::ObjectDtypeArray,
+    &legacy_global_random::LegacyGlobalRandom,
+    &gil_holding_numpy_call::GilHoldingNumpyCall,
+    &unfused_dot_product::UnfusedDotProduct,
+    &unfused_norm::UnfusedNorm,
+    &chained_small_ops::ChainedSmallOps,
+    &numexpr_threads_in_pool::NumexprThreadsInPool,
+    &blas_oversubscription::BlasOversubscription,
+];
 
 /// The union of every rule's trigger words (for the one pre-scan of each file).
 pub fn trigger_words() -> &'static [&'static str] {
     static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut w: Vec<&'static str> = RULES
-            .iter()
-            .flat_map(|r| r.triggers().iter().copied())
-            .collect();
+        let mut w: Vec<&'static str> = RULES.iter().flat_map(|r| r.triggers().iter().copied()).collect();
         w.sort_unstable();
         w.dedup();
         w
@@ -92,22 +122,24 @@ pub fn trigger_words() -> &'static [&'static str] {
 
 /// Every code numgil can report, checked rules and engine diagnostics alike.
 pub fn all_metas() -> Vec<&'static RuleMeta> {
-    let mut v: Vec<&'static RuleMeta> = vec![&invalid_syntax::META, &io_error::META];
+    let mut v: Vec<&'static RuleMeta> =
+        vec![&invalid_syntax::META, &io_error::META, &unused_suppression::META, &process_pool_array_transfer::META];
     v.extend(RULES.iter().map(|r| r.meta()));
     v.sort_by_key(|m| m.code);
     v
 }
 
 pub fn meta_for(code: &str) -> Option<&'static RuleMeta> {
-    all_metas()
-        .into_iter()
-        .find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
+    all_metas().into_iter().find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
 }
 
 /// What a rule sees at a node: facts, source text, where to report.
 pub struct Checker<'x, 'a, 'p, 'c> {
     pub ev: &'x mut Evaluator<'a, 'p, 'c>,
-    pub state: &'x WalkState,
+    pub state: &'x WalkState<'a>,
+    pub facts: &'x ProjectFacts,
+    /// The launcher site whose task reaches this code, if it runs in a thread task.
+    pub site: Option<usize>,
     pub source: &'a SourceFile,
     pub file: u32,
     pub task: Option<&'x TaskContext>,
@@ -130,12 +162,14 @@ impl<'a> Checker<'_, 'a, '_, '_> {
         range: TextRange,
         message: String,
         help: Option<String>,
+        fix: Option<Fix>,
     ) {
         self.out.push(Diagnostic {
             code: meta.code,
             name: meta.name,
             message,
             help,
+            fix,
             path: self.source.path.clone(),
             file: Some(self.file),
             range,

@@ -1,0 +1,119 @@
+//! ## What it does
+//! Flags a `for` loop over the rows of a 2-D array whose body runs two or more numpy operations
+//! on each row, in code that runs in a thread task.
+//!
+//! ## Why is this bad?
+//! Every numpy call re-takes the GIL to start and, for inputs of 500 elements or fewer, keeps it
+//! for the whole call (numpy's `NPY_BEGIN_THREADS_THRESHOLDED`: a ufunc on 500 elements scales
+//! 0.99× on 2 threads, on 501 1.72×). A loop of small per-row calls therefore spends most of
+//! its time holding the GIL or queueing for it, and the pool serialises. The same work as a
+//! few calls over the whole stacked array releases the GIL once per call (DESIGN.md §7).
+//!
+//! Only the row loop is reported; a chain of small calls outside a loop costs little.
+//! Loops over lists, ranges, 1-D arrays (NG102) or arrays of unknown rank are not flagged.
+//!
+//! ## Example
+//! ```python
+//! def task(m):
+//!     out = []
+//!     for row in m:
+//!         out.append(np.sqrt(row) / np.linalg.norm(row))
+//!     return out
+//! ```
+//!
+//! Use instead:
+//! ```python
+//! def task(m):
+//!     return np.sqrt(m) / np.linalg.norm(m, axis=1, keepdims=True)
+//! ```
+
+use super::helpers::mentions;
+use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
+use crate::value::Value;
+use ruff_python_ast::{Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "NG203",
+    name: "chained-small-ops",
+    fix: FixAvailability::None,
+    opt_in: false,
+    scope: RuleScope::ThreadTasks,
+    source: include_str!("chained_small_ops.rs"),
+};
+
+pub struct ChainedSmallOps;
+
+pub fn message(n: usize) -> String {
+    format!("{n} numpy operations per row in a Python loop: each call re-takes the GIL, so the pool serialises")
+}
+
+pub fn fix_title() -> String {
+    "batch the loop into operations over the whole 2-D array (`axis=1`, broadcasting)".into()
+}
+
+impl Rule for ChainedSmallOps {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_stmt<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt) {
+        let Stmt::For(f) = stmt else { return };
+        let Expr::Name(target) = &*f.target else { return };
+        if !matches!(checker.value(&f.iter), Value::Array(a) if a.ndim.is_some_and(|n| n >= 2)) {
+            return;
+        }
+        let mut count = 0;
+        for s in &f.body {
+            count_ops(checker, s, target.id.as_str(), &mut count);
+        }
+        if count >= 2 {
+            let header = TextRange::new(f.range.start(), f.iter.end());
+            checker.report(&META, header, message(count), Some(fix_title()), None);
+        }
+    }
+}
+
+/// Count numpy calls taking the row, method calls on the row, and arithmetic with the row.
+fn count_ops<'a>(checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt, row: &str, count: &mut usize) {
+    struct V<'c, 'x, 'a, 'p, 'cc> {
+        checker: &'c mut Checker<'x, 'a, 'p, 'cc>,
+        row: &'c str,
+        count: &'c mut usize,
+    }
+    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_, '_, 'a, '_, '_> {
+        fn visit_stmt(&mut self, s: &'a Stmt) {
+            if !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                ruff_python_ast::visitor::walk_stmt(self, s);
+            }
+        }
+        fn visit_expr(&mut self, e: &'a Expr) {
+            match e {
+                Expr::Call(call) => {
+                    let on_row = match &*call.func {
+                        Expr::Attribute(a) => matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.row),
+                        _ => false,
+                    };
+                    let numpy = !on_row
+                        && self.checker.value(&call.func).qualified().is_some_and(|q| q.starts_with("numpy."))
+                        && call.arguments.args.iter().any(|a| mentions(a, self.row));
+                    if on_row || numpy {
+                        *self.count += 1;
+                    }
+                }
+                Expr::BinOp(b) => {
+                    let is_row = |x: &Expr| matches!(x, Expr::Name(n) if n.id.as_str() == self.row);
+                    if is_row(&b.left) || is_row(&b.right) {
+                        *self.count += 1;
+                    }
+                }
+                Expr::Lambda(_) => return,
+                _ => {}
+            }
+            ruff_python_ast::visitor::walk_expr(self, e);
+        }
+    }
+    let mut v = V { checker, row, count };
+    ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, stmt);
+    let _ = stmt.range();
+}

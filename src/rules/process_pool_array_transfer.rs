@@ -1,0 +1,73 @@
+//! ## What it does
+//! Flags process-pool launches (`ProcessPoolExecutor.submit`/`map`, `multiprocessing.Pool`
+//! methods, `multiprocessing.Process`, joblib's default process backend) that send numpy
+//! arrays, or iterables of arrays, to the tasks. Reported at the launcher call, whatever the
+//! scope.
+//!
+//! ## Why is this bad?
+//! Every array sent to a process is pickled, copied through a pipe and unpickled on the other
+//! side, and results come back the same way. For numpy work that releases the GIL, threads run
+//! in parallel without any copy: shipping a 10 MiB array for 1.8 ms of work gives 9.6× more
+//! tasks per second with a `ThreadPoolExecutor` (DESIGN.md §7). Processes pay off only for
+//! GIL-bound Python work.
+//!
+//! ## Example
+//! ```python
+//! with ProcessPoolExecutor() as ex:
+//!     totals = list(ex.map(np.linalg.norm, np.array_split(data, 8)))
+//! ```
+//!
+//! Use instead:
+//! ```python
+//! with ThreadPoolExecutor() as ex:
+//!     totals = list(ex.map(np.linalg.norm, np.array_split(data, 8)))
+//! ```
+
+use super::helpers::carries_arrays;
+use super::{FixAvailability, RuleMeta, RuleScope};
+use crate::callgraph::TaskGraph;
+use crate::diagnostic::Diagnostic;
+use crate::index::ProjectIndex;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "NG301",
+    name: "process-pool-array-transfer",
+    fix: FixAvailability::None,
+    opt_in: false,
+    scope: RuleScope::Launchers,
+    source: include_str!("process_pool_array_transfer.rs"),
+};
+
+pub fn message(launcher: &str) -> String {
+    format!("`{launcher}` pickles numpy arrays to send them to worker processes")
+}
+
+pub fn fix_title() -> String {
+    "use a `ThreadPoolExecutor` for numpy work that releases the GIL, or share memory (`multiprocessing.shared_memory`)"
+        .into()
+}
+
+/// Process launcher sites that hand arrays to their tasks.
+pub fn check(index: &ProjectIndex, graph: &TaskGraph) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for site in graph.sites.iter().filter(|s| !s.threads) {
+        if !site.data.iter().any(carries_arrays) {
+            continue;
+        }
+        let source = &index.modules[site.file as usize].source;
+        out.push(Diagnostic {
+            code: META.code,
+            name: META.name,
+            message: message(&site.launcher),
+            help: Some(fix_title()),
+            fix: None,
+            path: source.path.clone(),
+            file: Some(site.file),
+            range: site.range,
+            start: source.location(site.range.start()),
+            end: source.location(site.range.end()),
+            task: None,
+        });
+    }
+    out
+}

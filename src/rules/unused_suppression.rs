@@ -1,0 +1,116 @@
+//! ## What it does
+//! Reports a `# noqa: NG…` or `# numgil: ignore[NG…]` comment that suppressed nothing in this
+//! run. Opt-in: enable it with `--extend-select NG003` (or `extend-select = ["NG003"]`).
+//!
+//! ## Why is this bad?
+//! A stale suppression hides the next real finding on that line. Comments that name only other
+//! tools' codes (`# noqa: E501`) and bare `# noqa` are left alone: they may serve another tool.
+//!
+//! ## Example
+//! ```python
+//! def task(chunk):
+//!     return np.sum(chunk)  # noqa: NG101
+//! ```
+//!
+//! Use instead:
+//! ```python
+//! def task(chunk):
+//!     return np.sum(chunk)
+//! ```
+//!
+//! ## Fix safety
+//! The fix removes the unused codes, or the whole comment when nothing is left; it only edits
+//! a comment, so it is safe.
+
+use super::{FixAvailability, RuleMeta, RuleScope};
+use crate::config::Settings;
+use crate::diagnostic::Diagnostic;
+use crate::fix::{Edit, Fix};
+use crate::project::Project;
+use crate::suppress::{Suppression, parse_comment};
+use ruff_text_size::{TextRange, TextSize};
+use rustc_hash::FxHashSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "NG003",
+    name: "unused-suppression",
+    fix: FixAvailability::Always,
+    opt_in: true,
+    scope: RuleScope::Engine,
+    source: include_str!("unused_suppression.rs"),
+};
+
+pub fn message(codes: &[String]) -> String {
+    format!("unused suppression for {}", codes.join(", "))
+}
+
+pub fn fix_title(all: bool) -> String {
+    if all { "remove the suppression comment".into() } else { "remove the unused codes".into() }
+}
+
+/// Suppressions of NG codes that no finding used. `used` holds (file, row, code).
+pub fn check(project: &Project, used: &FxHashSet<(u32, usize, &'static str)>, settings: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (file, m) in project.modules.iter().enumerate() {
+        if settings.ignored_in(&m.source.path, META.code) {
+            continue;
+        }
+        for &range in &m.suppression_comments {
+            let text = &m.source.text[range];
+            let Some(Suppression::Codes(codes)) = parse_comment(text) else { continue };
+            let row = m.source.location(range.start()).row;
+            let ours: Vec<&String> = codes.iter().filter(|c| c.to_ascii_uppercase().starts_with("NG")).collect();
+            let unused: Vec<String> = ours
+                .iter()
+                .filter(|c| {
+                    !used.iter().any(|(f, r, code)| *f == file as u32 && *r == row && code.eq_ignore_ascii_case(c))
+                })
+                .map(|c| c.to_string())
+                .collect();
+            if unused.is_empty() {
+                continue;
+            }
+            let all_unused = unused.len() == codes.len();
+            let fix = if all_unused {
+                // Remove the comment and the spaces before it.
+                let line_start = m.source.line_range(row).start();
+                let before = &m.source.text[TextRange::new(line_start, range.start())];
+                let trimmed = before.trim_end();
+                let start = line_start + TextSize::of(trimmed);
+                Fix::safe(vec![Edit::delete(TextRange::new(start, range.end()))])
+            } else {
+                let mut rewritten = text.to_string();
+                for c in &unused {
+                    rewritten = remove_code(&rewritten, c);
+                }
+                Fix::safe(vec![Edit::replace(range, rewritten)])
+            };
+            out.push(Diagnostic {
+                code: META.code,
+                name: META.name,
+                message: message(&unused),
+                help: Some(fix_title(all_unused)),
+                fix: Some(fix),
+                path: m.source.path.clone(),
+                file: Some(file as u32),
+                range,
+                start: m.source.location(range.start()),
+                end: m.source.location(range.end()),
+                task: None,
+            });
+        }
+    }
+    out
+}
+
+/// Remove one code from a code list in a comment (`NG101, NG102` → `NG102`).
+fn remove_code(comment: &str, code: &str) -> String {
+    for pat in [format!("{code}, "), format!(", {code}"), format!("{code},"), format!(",{code}"), code.to_string()] {
+        if let Some(i) = comment.find(&pat) {
+            let mut s = comment.to_string();
+            s.replace_range(i..i + pat.len(), "");
+            return s;
+        }
+    }
+    comment.to_string()
+}
