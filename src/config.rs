@@ -151,10 +151,10 @@ pub fn find(start: &Path) -> Option<Found> {
             return Some(Found { path: numgil, text, pyproject: false });
         }
         let py = d.join("pyproject.toml");
-        if let Ok(text) = std::fs::read_to_string(&py) {
-            if text.contains("[tool.numgil") {
-                return Some(Found { path: py, text, pyproject: true });
-            }
+        if let Ok(text) = std::fs::read_to_string(&py)
+            && text.contains("[tool.numgil")
+        {
+            return Some(Found { path: py, text, pyproject: true });
         }
         dir = d.parent().map(Path::to_path_buf);
     }

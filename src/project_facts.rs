@@ -28,8 +28,7 @@ impl ProjectFacts {
             let text = &m.source.text;
             let file = file as u32;
             if text.contains("set_num_threads") || text.contains("NUMEXPR_NUM_THREADS") {
-                facts.numexpr_single_thread |=
-                    scan(index, file, &m.ast.body, &mut |index, e| numexpr_pinned(index, file, e));
+                facts.numexpr_single_thread |= scan(index, &m.ast.body, &mut |index, e| numexpr_pinned(index, file, e));
             }
             if text.contains("threadpool_limits") || BLAS_VARS.iter().any(|v| text.contains(v)) {
                 // Module level only: a limit set inside a function applies when it runs.
@@ -93,8 +92,8 @@ fn numexpr_pinned(index: &ProjectIndex, file: u32, s: &Stmt) -> bool {
 }
 
 /// Whether `pred` holds for any statement, at any depth.
-fn scan(index: &ProjectIndex, file: u32, body: &[Stmt], pred: &mut dyn FnMut(&ProjectIndex, &Stmt) -> bool) -> bool {
-    body.iter().any(|s| pred(index, s) || nested_bodies(s).into_iter().any(|b| scan(index, file, b, pred)))
+fn scan(index: &ProjectIndex, body: &[Stmt], pred: &mut dyn FnMut(&ProjectIndex, &Stmt) -> bool) -> bool {
+    body.iter().any(|s| pred(index, s) || nested_bodies(s).into_iter().any(|b| scan(index, b, pred)))
 }
 
 fn nested_bodies(s: &Stmt) -> Vec<&[Stmt]> {

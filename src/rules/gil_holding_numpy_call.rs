@@ -72,10 +72,8 @@ impl Rule for GilHoldingNumpyCall {
 
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         match expr {
-            Expr::BinOp(b) if b.op == Operator::MatMult => {
-                if is_1d(checker, &b.left) && is_1d(checker, &b.right) {
-                    dot_finding(checker, expr.range(), "`@` of two 1-D arrays", &b.left, &b.right);
-                }
+            Expr::BinOp(b) if b.op == Operator::MatMult && is_1d(checker, &b.left) && is_1d(checker, &b.right) => {
+                dot_finding(checker, expr.range(), "`@` of two 1-D arrays", &b.left, &b.right);
             }
             Expr::Call(call) => {
                 let Some(f) = numpy_function(checker, call) else { return };

@@ -85,10 +85,8 @@ impl Rule for ObjectDtypeArray {
 
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         match expr {
-            Expr::BinOp(b) => {
-                if is_object(checker, &b.left) || is_object(checker, &b.right) {
-                    report(checker, expr.range(), false);
-                }
+            Expr::BinOp(b) if is_object(checker, &b.left) || is_object(checker, &b.right) => {
+                report(checker, expr.range(), false);
             }
             Expr::Call(call) => {
                 if creates_object_array(checker, call) {
@@ -141,10 +139,11 @@ fn numpy_constructor_dtype<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a 
 }
 
 fn reduces_object_array<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> bool {
-    if let Expr::Attribute(attr) = &*call.func {
-        if REDUCTIONS.contains(&attr.attr.as_str()) && is_object(checker, &attr.value) {
-            return true;
-        }
+    if let Expr::Attribute(attr) = &*call.func
+        && REDUCTIONS.contains(&attr.attr.as_str())
+        && is_object(checker, &attr.value)
+    {
+        return true;
     }
     match numpy_function(checker, call) {
         Some(f) if REDUCTIONS.contains(&f.as_str()) => {
