@@ -133,6 +133,18 @@ pub fn meta_for(code: &str) -> Option<&'static RuleMeta> {
     all_metas().into_iter().find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
 }
 
+/// Whether replaced source text contains a comment (lexed, so `#` in strings does not count).
+pub fn replaces_comment(text: &str) -> bool {
+    if !text.contains('#') {
+        return false;
+    }
+    match ruff_python_parser::parse_expression(text) {
+        Ok(parsed) => parsed.tokens().iter().any(|t| t.kind() == ruff_python_ast::token::TokenKind::Comment),
+        // Not a standalone expression: be conservative.
+        Err(_) => true,
+    }
+}
+
 /// What a rule sees at a node: facts, source text, where to report.
 pub struct Checker<'x, 'a, 'p, 'c> {
     pub ev: &'x mut Evaluator<'a, 'p, 'c>,
@@ -164,6 +176,8 @@ impl<'a> Checker<'_, 'a, '_, '_> {
         help: Option<String>,
         fix: Option<Fix>,
     ) {
+        // A fix never deletes a comment: drop it when an edit replaces text holding one.
+        let fix = fix.filter(|f| f.edits.iter().all(|e| !replaces_comment(&self.source.text[e.range])));
         self.out.push(Diagnostic {
             code: meta.code,
             name: meta.name,

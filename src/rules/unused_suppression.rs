@@ -72,12 +72,7 @@ pub fn check(project: &Project, used: &FxHashSet<(u32, usize, &'static str)>, se
             }
             let all_unused = unused.len() == codes.len();
             let fix = if all_unused {
-                // Remove the comment and the spaces before it.
-                let line_start = m.source.line_range(row).start();
-                let before = &m.source.text[TextRange::new(line_start, range.start())];
-                let trimmed = before.trim_end();
-                let start = line_start + TextSize::of(trimmed);
-                Fix::safe(vec![Edit::delete(TextRange::new(start, range.end()))])
+                Fix::safe(vec![Edit::delete(directive_span(&m.source.text, range))])
             } else {
                 let mut rewritten = text.to_string();
                 for c in &unused {
@@ -101,6 +96,33 @@ pub fn check(project: &Project, used: &FxHashSet<(u32, usize, &'static str)>, se
         }
     }
     out
+}
+
+/// The span to delete to remove a suppression directive from a comment: just the directive
+/// (`# noqa: NG101  `) when other comment text follows it, else the directive and the spaces
+/// before it.
+fn directive_span(text: &str, comment: TextRange) -> TextRange {
+    let c = &text[comment];
+    let lower = c.to_ascii_lowercase();
+    let at = lower.find("noqa").or_else(|| lower.find("numgil")).unwrap_or(0);
+    let start = c[..at].rfind('#').unwrap_or(0);
+    let rest = &c[at..];
+    match rest.find('#') {
+        // Something follows: delete up to it.
+        Some(next) => {
+            let s = comment.start() + TextSize::from(start as u32);
+            TextRange::new(s, comment.start() + TextSize::from((at + next) as u32))
+        }
+        None => {
+            let end = comment.start() + TextSize::from(c.trim_end().len() as u32);
+            let s = comment.start() + TextSize::from(start as u32);
+            // Eat the spaces before the directive when it ends the line.
+            let line_before = &text[..usize::from(s)];
+            let trimmed = line_before.trim_end_matches([' ', '\t']);
+            let s = if start == 0 { TextSize::of(trimmed) } else { s };
+            TextRange::new(s, end)
+        }
+    }
 }
 
 /// Remove one code from a code list in a comment (`NG101, NG102` → `NG102`).
