@@ -84,7 +84,13 @@ impl TaskGraph {
             .flat_map_iter(|&file| {
                 let cx = Context::new(index, &empty);
                 let mut sites = Vec::new();
-                for unit in candidate_units(index, file, |r| triggers[file as usize].may_launch(r)) {
+                // `task-launchers` from the configuration are found by their last name.
+                let text = index.modules[file as usize].source.text.as_str();
+                let wanted = |r: TextRange| {
+                    triggers[file as usize].may_launch(r)
+                        || index.user_launchers.iter().filter_map(|q| q.rsplit('.').next()).any(|w| text[r].contains(w))
+                };
+                for unit in candidate_units(index, file, wanted) {
                     let from = match unit {
                         Unit::Function(f) => Some(f),
                         _ => None,

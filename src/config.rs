@@ -65,8 +65,13 @@ impl Settings {
         if self.per_file_ignores.is_empty() {
             return false;
         }
-        let rel = path.strip_prefix(&self.root).unwrap_or(path);
-        self.per_file_ignores.iter().any(|(g, codes)| codes.contains(&code) && (g.is_match(rel) || g.is_match(path)))
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = std::fs::canonicalize(&absolute).unwrap_or(absolute);
+        let rel = absolute.strip_prefix(&self.root).unwrap_or(path);
+        let name = path.file_name().map(Path::new);
+        self.per_file_ignores.iter().any(|(g, codes)| {
+            codes.contains(&code) && (g.is_match(rel) || g.is_match(path) || name.is_some_and(|n| g.is_match(n)))
+        })
     }
 }
 
@@ -165,7 +170,8 @@ impl Found {
     pub fn read(path: &Path) -> Result<Found, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-        Ok(Found { path: path.to_path_buf(), text, pyproject })
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(Found { path, text, pyproject })
     }
 
     fn error(

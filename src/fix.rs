@@ -144,11 +144,7 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// A unified diff of one file's change, for `--diff`.
 pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
-    similar::TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+    similar::TextDiff::from_lines(before, after).unified_diff().context_radius(3).header(path, path).to_string()
 }
 
 #[cfg(test)]

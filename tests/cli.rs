@@ -159,3 +159,96 @@ fn exclude_skips_matching_files() {
     assert!(!out.contains("stats.py"), "{out}");
     assert!(out.contains("driver.py"), "{out}");
 }
+
+const FIXABLE: &str = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    d = a @ b\n    s = np.sum(a * b)\n    return d, s\n\n\nwith ThreadPoolExecutor() as ex:\n    ex.submit(task, np.ones(10), np.ones(10))\n";
+
+#[test]
+fn fix_applies_safe_fixes_then_unsafe_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("job.py");
+    std::fs::write(&file, FIXABLE).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o750)).unwrap();
+    }
+    let d = dir.path().to_str().unwrap();
+    let (out, code) = stdout_of(&["check", d, "--fix", "--output-format", "concise"]);
+    assert_eq!(code, 1, "the unsafe NG201 fix is not applied without --unsafe-fixes: {out}");
+    assert!(out.contains("Fixed 1 finding (1 remaining)."), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("d = np.dot(a, b)") && text.contains("np.sum(a * b)"), "{text}");
+    let (out, code) = stdout_of(&["check", d, "--fix", "--unsafe-fixes", "--output-format", "concise"]);
+    assert_eq!(code, 0, "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("s = np.dot(a, b)"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o750, "permissions kept");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary files left behind");
+}
+
+#[test]
+fn diff_shows_fixes_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("job.py");
+    std::fs::write(&file, FIXABLE).unwrap();
+    let (out, code) = stdout_of(&["check", dir.path().to_str().unwrap(), "--diff", "--unsafe-fixes"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("-    d = a @ b\n") && out.contains("+    d = np.dot(a, b)\n"), "{out}");
+    assert!(out.contains("+    s = np.dot(a, b)"), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), FIXABLE, "--diff never writes");
+}
+
+#[test]
+fn files_with_syntax_errors_are_never_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("job.py");
+    let broken = format!("{FIXABLE}\nx = (1,\n");
+    std::fs::write(&file, &broken).unwrap();
+    let (_, code) = stdout_of(&["check", dir.path().to_str().unwrap(), "--fix", "--unsafe-fixes"]);
+    assert_eq!(code, 1);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
+}
+
+#[test]
+fn select_and_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.py"), FIXABLE).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (out, _) = stdout_of(&["check", d, "--select", "NG201", "--output-format", "concise"]);
+    assert!(out.contains("NG201") && !out.contains("NG107"), "{out}");
+    let (out, _) = stdout_of(&["check", d, "--ignore", "NG2", "--output-format", "concise"]);
+    assert!(out.contains("NG107") && !out.contains("NG201"), "{out}");
+    let out = numgil().args(["check", d, "--select", "NG999"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn configuration_is_read_and_errors_point_into_the_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.py"), FIXABLE).unwrap();
+    let d = dir.path().to_str().unwrap();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"x\"\n\n[tool.numgil]\nignore = [\"NG107\"]\n",
+    )
+    .unwrap();
+    let (out, _) = stdout_of(&["check", d, "--output-format", "concise"]);
+    assert!(out.contains("NG201") && !out.contains("NG107"), "{out}");
+
+    std::fs::write(dir.path().join("pyproject.toml"), "[tool.numgil]\nslect = [\"NG1\"]\n").unwrap();
+    let out = numgil().args(["check", d]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown field `slect`"), "{err}");
+    assert!(err.contains("pyproject.toml:2:1"), "span into the TOML: {err}");
+
+    std::fs::write(dir.path().join("numgil.toml"), "select = [\"NG1\", \"NG9\"]\n").unwrap();
+    let out = numgil().args(["check", d]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown rule selector `NG9`") && err.contains("numgil.toml:1:18"), "{err}");
+}
