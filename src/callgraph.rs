@@ -206,8 +206,16 @@ impl TaskGraph {
 /// the join of the arguments they are called with anywhere in the project (one level: the
 /// callers of launching functions), and find their launcher sites again with those facts.
 fn refine_launching_functions(index: &ProjectIndex, sites: Vec<LauncherSite>) -> Vec<LauncherSite> {
+    // Only sites that lack something a caller could supply: an unresolved callable, or data
+    // (arguments, iterables' elements) of unknown value.
+    let lacking = |s: &&LauncherSite| {
+        s.entries.is_empty()
+            || s.data.iter().any(|v| *v == Value::Unknown)
+            || s.entries.iter().any(|e| e.args.iter().any(|v| *v == Value::Unknown))
+    };
     let launching: FxHashSet<FuncId> = sites
         .iter()
+        .filter(lacking)
         .filter_map(|s| s.from)
         .filter(|f| {
             index.func(*f).positional_count() > 0
@@ -217,14 +225,25 @@ fn refine_launching_functions(index: &ProjectIndex, sites: Vec<LauncherSite>) ->
     if launching.is_empty() {
         return sites;
     }
-    let names: Vec<String> =
+    let mut names: Vec<String> =
         launching.iter().filter_map(|f| index.func(*f).qualname.rsplit('.').next().map(str::to_string)).collect();
+    names.sort();
+    names.dedup();
+    let Ok(ac) =
+        aho_corasick::AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(&names)
+    else {
+        return sites;
+    };
     let empty = ParamFacts::default();
     let calls: Vec<Entry> = (0..index.modules.len() as u32)
         .into_par_iter()
         .flat_map_iter(|file| {
             let text = index.modules[file as usize].source.text.as_str();
-            let wanted = |r: TextRange| names.iter().any(|n| text[r].contains(n.as_str()));
+            let offsets = crate::triggers::called_words(&ac, text);
+            if offsets.is_empty() {
+                return Vec::new();
+            }
+            let wanted = |r: TextRange| crate::triggers::any_in(&offsets, r);
             let cx = Context::new(index, &empty);
             let mut calls = Vec::new();
             for unit in candidate_units(index, file, wanted) {

@@ -56,11 +56,14 @@ pub struct Evaluator<'a, 'p, 'c> {
     pub depth: u32,
     /// Inside `with parallel_config(backend="threading")` (joblib).
     pub joblib_threads: bool,
+    /// Values of expressions evaluated since the environment last changed, by node address.
+    /// Rules and nested hooks evaluate the same sub-expressions many times.
+    memo: FxHashMap<usize, Value>,
 }
 
 impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn new(cx: &'c Context<'a, 'p>, file: u32, scope: ScopeId) -> Self {
-        Evaluator { cx, file, frames: Vec::new(), scope, depth: 0, joblib_threads: false }
+        Evaluator { cx, file, frames: Vec::new(), scope, depth: 0, joblib_threads: false, memo: FxHashMap::default() }
     }
 
     fn index(&self) -> &'p ProjectIndex<'a> {
@@ -77,7 +80,15 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// A flow-insensitive evaluator for another place in the project.
     fn child(&self, file: u32, scope: ScopeId) -> Evaluator<'a, 'p, 'c> {
-        Evaluator { cx: self.cx, file, frames: Vec::new(), scope, depth: self.depth + 1, joblib_threads: false }
+        Evaluator {
+            cx: self.cx,
+            file,
+            frames: Vec::new(),
+            scope,
+            depth: self.depth + 1,
+            joblib_threads: false,
+            memo: FxHashMap::default(),
+        }
     }
 
     // ----- names -------------------------------------------------------------------------
@@ -444,6 +455,23 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         if self.depth > MAX_DEPTH {
             return Value::Unknown;
         }
+        let key = expr as *const Expr as usize;
+        if let Some(v) = self.memo.get(&key) {
+            return v.clone();
+        }
+        let v = self.eval_uncached(expr);
+        self.memo.insert(key, v.clone());
+        v
+    }
+
+    /// Forget memoized values: the environment (frames, joblib context) changed.
+    pub fn invalidate(&mut self) {
+        if !self.memo.is_empty() {
+            self.memo.clear();
+        }
+    }
+
+    fn eval_uncached(&mut self, expr: &'a Expr) -> Value {
         match expr {
             Expr::Name(n) => self.lookup(n.id.as_str()),
             Expr::Attribute(a) => {
@@ -546,12 +574,14 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         self.push_comprehension(scope, generators);
         let v = self.eval(elt);
         self.frames.pop();
+        self.invalidate();
         v
     }
 
     /// Push a frame for a comprehension scope with its targets bound to iterable elements.
     pub fn push_comprehension(&mut self, scope: ScopeId, generators: &'a [ast::Comprehension]) {
         self.frames.push(Frame { scope, vars: FxHashMap::default() });
+        self.invalidate();
         for g in generators {
             let elem = self.eval(&g.iter).element();
             self.assign(&g.target, elem);
@@ -583,6 +613,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             Resolved::Bound(s, _) => s,
             _ => scope,
         };
+        self.invalidate();
         if let Some(frame) = self.frames.iter_mut().rev().find(|f| f.scope == target) {
             frame.vars.insert(name, value);
         }

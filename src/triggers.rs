@@ -94,19 +94,34 @@ impl Triggers {
         t
     }
 
-    fn any_in(offsets: &[u32], range: TextRange) -> bool {
-        let start = u32::from(range.start());
-        let i = offsets.partition_point(|&o| o < start);
-        offsets.get(i).is_some_and(|&o| o < u32::from(range.end()))
-    }
-
     pub fn may_launch(&self, range: TextRange) -> bool {
-        Self::any_in(&self.launch, range)
+        any_in(&self.launch, range)
     }
 
     pub fn may_trigger_rules(&self, range: TextRange) -> bool {
-        Self::any_in(&self.rules, range)
+        any_in(&self.rules, range)
     }
+}
+
+/// Whether any of the sorted `offsets` falls in `range`.
+pub fn any_in(offsets: &[u32], range: TextRange) -> bool {
+    let start = u32::from(range.start());
+    let i = offsets.partition_point(|&o| o < start);
+    offsets.get(i).is_some_and(|&o| o < u32::from(range.end()))
+}
+
+/// Offsets (sorted) where one of the automaton's words is called: a whole identifier followed
+/// by `(`.
+pub fn called_words(ac: &AhoCorasick, text: &str) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    ac.find_iter(text)
+        .filter(|m| {
+            let before_ok = m.start() == 0 || !is_ident_byte(bytes[m.start() - 1]);
+            let next = bytes[m.end()..].iter().find(|b| !matches!(b, b' ' | b'\t'));
+            before_ok && next == Some(&b'(')
+        })
+        .map(|m| m.start() as u32)
+        .collect()
 }
 
 #[cfg(test)]

@@ -157,7 +157,13 @@ impl Value {
         use Value::*;
         match (self, other) {
             (Unbound, x) | (x, Unbound) => x.clone(),
-            (None, x) | (x, None) => x.clone(),
+            (None, None) => None,
+            // An object that is sometimes `None` and then used is the object there. Not for
+            // names like a dtype, where `None` is a meaningful alternative.
+            (None, x) | (x, None) => match x {
+                Array(_) | Instance(_) | ExternalInstance(_) | Pool(_) | List(_) => x.clone(),
+                _ => Unknown,
+            },
             (Array(a), Array(b)) => Array(a.join(*b)),
             (List(a), List(b)) => List(Arc::new(a.join(b))),
             (Iter(a), Iter(b)) | (List(a), Iter(b)) | (Iter(a), List(b)) => Iter(Arc::new(a.join(b))),

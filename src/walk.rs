@@ -97,6 +97,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
     /// Run `f` from `start` and return the end state, or `None` if every path exited.
     fn branch(&mut self, start: &[Frame<'a>], f: impl FnOnce(&mut Self)) -> Option<Vec<Frame<'a>>> {
         self.ev.frames = start.to_vec();
+        self.ev.invalidate();
         self.dead = false;
         f(self);
         let out = if self.dead { None } else { Some(self.snapshot()) };
@@ -109,10 +110,12 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         match live.next() {
             Some(first) => {
                 self.ev.frames = live.fold(first, |acc, s| Self::join_frames(&acc, &s));
+                self.ev.invalidate();
                 self.dead = false;
             }
             None => {
                 self.ev.frames = fallback;
+                self.ev.invalidate();
                 self.dead = true;
             }
         }
@@ -201,6 +204,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 for clause in &i.elif_else_clauses {
                     if let Some(t) = &clause.test {
                         self.ev.frames = start.clone();
+                        self.ev.invalidate();
                         self.visit_expr(t);
                     } else {
                         has_else = true;
@@ -218,6 +222,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                     self.visit_expr(&item.context_expr);
                     if joblib_threading_context(&mut self.ev, &item.context_expr) {
                         self.ev.joblib_threads = true;
+                        self.ev.invalidate();
                     }
                     let v = self.ev.eval(&item.context_expr);
                     if let Some(t) = &item.optional_vars {
@@ -226,6 +231,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 }
                 self.walk_body(&w.body);
                 self.ev.joblib_threads = saved_joblib;
+                self.ev.invalidate();
             }
             Stmt::Try(t) => {
                 let start = self.snapshot();
@@ -329,6 +335,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
             self.dead = false;
             let after = self.snapshot();
             self.ev.frames = Self::join_frames(&pre, &after);
+            self.ev.invalidate();
         }
         let start = self.snapshot();
         bind(self);
@@ -336,6 +343,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         self.dead = false;
         let after = self.snapshot();
         self.ev.frames = Self::join_frames(&start, &after);
+        self.ev.invalidate();
     }
 
     fn bind_import(&mut self, name: &'a str, range: ruff_text_size::TextRange) {
@@ -422,6 +430,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
             self.visit_expr(&g.iter);
         }
         self.ev.frames.push(Frame { scope, vars: Default::default() });
+        self.ev.invalidate();
         let loops_before = self.state.loops.len();
         for (i, g) in generators.iter().enumerate() {
             if i > 0 {
@@ -439,6 +448,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
         }
         self.state.loops.truncate(loops_before);
         self.ev.frames.pop();
+        self.ev.invalidate();
     }
 }
 

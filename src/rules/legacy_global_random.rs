@@ -96,7 +96,8 @@ impl Rule for LegacyGlobalRandom {
             );
             return;
         }
-        if shared_generator_call(checker, call) {
+        // Sharing only matters between tasks: outside a task there is nothing to share with.
+        if checker.task.is_some() && shared_generator_call(checker, call) {
             let recv = checker.text(&*call.func).to_string();
             checker.report(
                 &META,
