@@ -100,6 +100,10 @@ impl Rule for BlasOversubscription {
             }
             _ => return,
         };
+        // Oversubscription needs a pool: outside thread tasks there is nothing to oversubscribe.
+        if checker.task.is_none() {
+            return;
+        }
         if checker.facts.blas_limited_globally || checker.site.is_some_and(|s| checker.facts.site_blas_limited[s]) {
             return;
         }

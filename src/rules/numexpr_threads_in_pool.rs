@@ -58,7 +58,8 @@ impl Rule for NumexprThreadsInPool {
 
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         let Expr::Call(call) = expr else { return };
-        if checker.facts.numexpr_single_thread {
+        // The mutex only serialises tasks: outside thread tasks there is nothing to serialise.
+        if checker.facts.numexpr_single_thread || checker.task.is_none() {
             return;
         }
         if matches!(callee_name(checker, call).as_deref(), Some("numexpr.evaluate" | "numexpr.re_evaluate")) {
