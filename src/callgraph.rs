@@ -210,8 +210,8 @@ fn refine_launching_functions(index: &ProjectIndex, sites: Vec<LauncherSite>) ->
     // (arguments, iterables' elements) of unknown value.
     let lacking = |s: &&LauncherSite| {
         s.entries.is_empty()
-            || s.data.iter().any(|v| *v == Value::Unknown)
-            || s.entries.iter().any(|e| e.args.iter().any(|v| *v == Value::Unknown))
+            || s.data.contains(&Value::Unknown)
+            || s.entries.iter().any(|e| e.args.contains(&Value::Unknown))
     };
     let launching: FxHashSet<FuncId> = sites
         .iter()

@@ -20,6 +20,37 @@ pub enum Command {
     Tasks(TasksArgs),
     /// Print a rule's documentation.
     Rule(RuleArgs),
+    /// Run the bundled kernels on this machine and save a host profile that `check` quotes.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// The Python interpreter to run the kernels with (default: the active virtualenv's, else
+    /// `python3`). It needs numpy.
+    #[arg(long, value_name = "PYTHON")]
+    pub python: Option<PathBuf>,
+    /// Only the kernels of these rules (repeatable).
+    #[arg(long, value_name = "CODE")]
+    pub rule: Vec<String>,
+    /// Thread counts to measure, e.g. `1,2,4`.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+    pub threads: Option<Vec<u32>>,
+    /// One size per kernel and fewer repetitions (under a minute on 2 cores).
+    #[arg(long)]
+    pub quick: bool,
+    /// Print the results as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw before/after throughput against threads as an SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Only run each kernel's `check` (before and after agree); no timings, no profile.
+    #[arg(long)]
+    pub check_only: bool,
+    /// Run the kernels in this directory instead of the bundled ones (for writing kernels).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub kernel_dir: Option<PathBuf>,
 }
 
 /// Options shared by commands that read a project.
@@ -63,6 +94,9 @@ pub struct CheckArgs {
     /// Show the fixes as a unified diff instead of writing them.
     #[arg(long)]
     pub diff: bool,
+    /// Drop findings whose fix was measured on this host (`numgil bench`) to gain less than X.
+    #[arg(long, value_name = "X")]
+    pub min_speedup: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -39,7 +39,7 @@ impl TaskContext {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub code: &'static str,
     /// The rule's name (`builtin-reduction-over-array`).
@@ -55,6 +55,9 @@ pub struct Diagnostic {
     pub start: Location,
     pub end: Location,
     pub task: Option<TaskContext>,
+    /// The measured speedup of the rule's fix, from this host's `numgil bench` profile or the
+    /// reference run.
+    pub evidence: Option<crate::kernels::profile::Evidence>,
 }
 
 impl Diagnostic {

@@ -20,12 +20,70 @@ pub fn markdown(meta: &RuleMeta) -> String {
         RuleScope::Engine => "every file",
     };
     let opt_in = if meta.opt_in { "; opt-in" } else { "" };
-    format!(
-        "# {} {}\n\n<!-- generated from src/rules/*.rs by `NUMGIL_UPDATE_DOCS=1 cargo test --test docs`; do not edit -->\n\n*Checks {scope}; {fix}{opt_in}.*\n\n{}",
+    let mut page = format!(
+        "# {} {}\n\n<!-- generated from src/rules/*.rs and rules/reference.json by `NUMGIL_UPDATE_DOCS=1 cargo test --test docs`; do not edit -->\n\n*Checks {scope}; {fix}{opt_in}.*\n\n{}",
         meta.code,
         meta.name,
         meta.doc()
-    )
+    );
+    if let Some(measured) = measured(meta.code) {
+        page.push_str(&measured);
+    }
+    page
+}
+
+/// The `## Measured` section: the rule's kernel in the committed reference run.
+pub fn measured(code: &str) -> Option<String> {
+    if !crate::kernels::has_kernel(code) {
+        return None;
+    }
+    let reference = crate::kernels::profile::reference()?;
+    let results: Vec<_> = reference.results.iter().filter(|r| r.rule == code && r.check == "ok").collect();
+    if results.is_empty() {
+        return None;
+    }
+    let max_t = reference.threads.iter().copied().max().unwrap_or(1);
+    let threads: Vec<String> = reference.threads.iter().map(u32::to_string).collect();
+    let mut s = format!(
+        "\n## Measured\n\nKernel [`rules/{code}.kernel.py`]({code}.kernel.py), reference run of {}: {} ({}), \
+         `numgil bench --threads {}`. Times are medians inside `ThreadPoolExecutor` workers; speedup is the \
+         fix's throughput over the pattern's at the same thread count; scaling is throughput at {max_t} \
+         threads over 1.\n\n| n | before | after | speedup @1 | speedup @{max_t} | scaling @{max_t} before → after |\n|---|---|---|---|---|---|\n",
+        reference.date,
+        reference.host_line(),
+        reference.env.platform,
+        threads.join(","),
+    );
+    let fmt_s = |x: f64| {
+        if x >= 1e-3 { format!("{:.2} ms", x * 1e3) } else { format!("{:.1} µs", x * 1e6) }
+    };
+    for r in &results {
+        let single = r.single.as_ref();
+        let sp =
+            |t: u32| r.speedup.get(&t.to_string()).map_or("-".into(), |x| crate::kernels::profile::format_speedup(*x));
+        let sc = |k: &str| {
+            r.scaling.get(k).and_then(|m| m.get(&max_t.to_string())).map_or("-".into(), |x| format!("{x:.2}"))
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} → {} |\n",
+            r.size.unwrap_or(0),
+            single.map_or("-".into(), |x| fmt_s(x.before_s)),
+            single.map_or("-".into(), |x| fmt_s(x.after_s)),
+            sp(1),
+            sp(max_t),
+            sc("before"),
+            sc("after"),
+        ));
+    }
+    match reference.headline(code) {
+        Some((_, _, speedup)) if speedup < crate::kernels::profile::MIN_GAIN => s.push_str(
+            "\nNo throughput gain on the reference host: this rule is not a speed claim, and `check` quotes no \
+             reference figure for it. It reports code that keeps the GIL.\n",
+        ),
+        _ => {}
+    }
+    s.push_str(&format!("\nMeasure on your machine: `numgil bench --rule {code}`.\n"));
+    Some(s)
 }
 
 /// What a rule's documentation lacks.

@@ -11,6 +11,7 @@ pub mod docs;
 pub mod fix;
 pub mod index;
 pub mod infer;
+pub mod kernels;
 pub mod library;
 pub mod lint;
 pub mod project;
@@ -83,6 +84,7 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
                 start: m.source.location(range.start()),
                 end: m.source.location(range.end()),
                 task: None,
+                evidence: None,
             });
         }
     }
@@ -100,6 +102,7 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
             start: at,
             end: at,
             task: None,
+            evidence: None,
         });
     }
     out
@@ -126,6 +129,13 @@ fn apply_suppressions(
         !suppressed
     });
     used
+}
+
+/// Quote the measured (or reference) speedup of each finding's rule.
+pub fn attach_evidence(diags: &mut [Diagnostic], book: &kernels::profile::EvidenceBook) {
+    for d in diags {
+        d.evidence = book.for_rule(d.code);
+    }
 }
 
 /// What `--fix` did.

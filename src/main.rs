@@ -2,7 +2,7 @@
 //! 2 usage, configuration or I/O failure.
 
 use clap::Parser;
-use numgil::cli::{CheckArgs, Cli, Command, ProjectArgs, RuleArgs, TasksFormat};
+use numgil::cli::{BenchArgs, CheckArgs, Cli, Command, ProjectArgs, RuleArgs, TasksFormat};
 use numgil::config::{self, Settings};
 use numgil::fix::FixMode;
 use numgil::project::Project;
@@ -102,7 +102,113 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Rule(args) => rule(args),
+        Command::Bench(args) => bench(args),
     }
+}
+
+fn bench(args: BenchArgs) -> Result<u8, Failure> {
+    use numgil::kernels::profile::HostProfile;
+    use numgil::kernels::runner::{self, Event, RunOptions};
+    let python = runner::choose_python(args.python.as_deref());
+    let opts = RunOptions {
+        python,
+        rules: args.rule.iter().map(|r| r.to_ascii_uppercase()).collect(),
+        threads: args.threads.clone(),
+        quick: args.quick,
+        check_only: args.check_only,
+        kernel_dir: args.kernel_dir.clone(),
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} kernels  {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut env = None;
+    let mut results = Vec::new();
+    let mut skipped = Vec::new();
+    runner::run(&opts, |event| match event {
+        Event::Env(e) => env = Some(e.clone()),
+        Event::Start { rule, total, index } => {
+            bar.set_length(*total as u64);
+            bar.set_position(*index as u64);
+            bar.set_message(rule.clone());
+        }
+        Event::Result(r) => results.push(r.clone()),
+        Event::Skipped { rule, reason } => skipped.push(format!("{rule}: {reason}")),
+        Event::Fatal { .. } | Event::Done => {}
+    })
+    .inspect_err(|_| bar.finish_and_clear())?;
+    bar.finish_and_clear();
+    let mut threads: Vec<u32> = results.iter().flat_map(|r| r.speedup.keys().filter_map(|t| t.parse().ok())).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let profile = HostProfile {
+        env: env.unwrap_or_default(),
+        date: now_utc(),
+        mode: if args.check_only {
+            "check".into()
+        } else if args.quick {
+            "quick".into()
+        } else {
+            "full".into()
+        },
+        threads,
+        results,
+    };
+    let failed: Vec<&str> = profile.results.iter().filter(|r| r.check != "ok").map(|r| r.rule.as_str()).collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &profile).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+    } else if args.check_only {
+        for r in &profile.results {
+            writeln!(
+                out,
+                "{} n={}: {}{}",
+                r.rule,
+                r.size.map_or("-".into(), |n| n.to_string()),
+                r.check,
+                r.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+            )?;
+        }
+    } else {
+        numgil::render::bench::table(&mut out, &profile)?;
+    }
+    for s in &skipped {
+        eprintln!("skipped {s}");
+    }
+    if !failed.is_empty() {
+        eprintln!("kernel checks failed (these figures are never quoted): {}", failed.join(", "));
+    }
+    if let Some(plot) = &args.plot {
+        numgil::render::bench::plot(plot, &profile)?;
+        eprintln!("plot written to {}", plot.display());
+    }
+    if !args.check_only {
+        match profile.save() {
+            Ok(path) => eprintln!("host profile saved to {}", path.display()),
+            Err(e) => eprintln!("numgil: warning: {e}"),
+        }
+    }
+    out.flush()?;
+    Ok(u8::from(!failed.is_empty()))
+}
+
+/// `2026-11-25 01:30:00 UTC`, from the system clock (civil-from-days, no time zone database).
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 fn check(args: CheckArgs) -> Result<u8, Failure> {
@@ -138,23 +244,31 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             numgil::fix::write_atomic(&m.source.path, &m.source.text)
                 .map_err(|e| format!("cannot write {}: {e}", m.source.display_path()))?;
         }
-        render::render(&mut out, args.output_format, &outcome.remaining, &project, style)?;
+        let mut remaining = outcome.remaining;
+        numgil::attach_evidence(&mut remaining, &numgil::kernels::profile::EvidenceBook::load());
+        render::render(&mut out, args.output_format, &remaining, &project, style)?;
         if matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
-            writeln!(
-                out,
-                "Fixed {} finding{} ({} remaining).",
-                outcome.fixed,
-                plural(outcome.fixed),
-                outcome.remaining.len()
-            )?;
+            writeln!(out, "Fixed {} finding{} ({} remaining).", outcome.fixed, plural(outcome.fixed), remaining.len())?;
         }
         out.flush()?;
-        let code = if io_failure(&outcome.remaining) { 2 } else { u8::from(!outcome.remaining.is_empty()) };
+        let code = if io_failure(&remaining) { 2 } else { u8::from(!remaining.is_empty()) };
         std::mem::forget(project);
         return Ok(code);
     }
 
-    let diags = numgil::check_project(&project, &settings);
+    let mut diags = numgil::check_project(&project, &settings);
+    let book = numgil::kernels::profile::EvidenceBook::load();
+    numgil::attach_evidence(&mut diags, &book);
+    if let Some(min) = args.min_speedup {
+        if book.host.is_none() {
+            eprintln!(
+                "numgil: warning: --min-speedup needs a host profile: run `numgil bench` first (no finding dropped)"
+            );
+        }
+        diags.retain(|d| {
+            d.evidence.as_ref().is_none_or(|e| e.source != numgil::kernels::profile::Source::Host || e.speedup >= min)
+        });
+    }
     render::render(&mut out, args.output_format, &diags, &project, style)?;
     if matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
         writeln!(out, "{}", render::summary(&diags))?;

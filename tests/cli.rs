@@ -6,7 +6,8 @@ use std::path::Path;
 
 fn numgil() -> Command {
     let mut c = Command::cargo_bin("numgil").expect("binary builds");
-    c.env("NO_COLOR", "1").env("COLUMNS", "100");
+    // No host profile: findings quote the committed reference figures, deterministically.
+    c.env("NO_COLOR", "1").env("COLUMNS", "100").env("NUMGIL_CACHE_DIR", "target/test-cache-none");
     c
 }
 

@@ -256,7 +256,13 @@ def _bystander(fn, x, t_call, cfg):
     """GIL probe (run this in a worker): a pure-Python counter thread spins
     while this thread first sleeps, then calls fn(x) in a loop, for equal
     windows. Returns counter progress during the calls / progress while idle:
-    ~1.0 means fn releases the GIL, <= ~0.5 means it holds it."""
+    ~1.0 means fn releases the GIL, <= ~0.5 means it holds it.
+
+    Caveat (measured): a kernel that holds the GIL but releases it briefly once
+    per call (an object-array allocation, a BLAS call per row) reads 0.7-0.95,
+    since each release hands the waiting counter the GIL for a whole switch
+    interval (5 ms) while the kernel starves; pool scaling is the authority on
+    whether the kernel itself runs in parallel."""
     count = [0]
     stop = [False]
 

@@ -95,6 +95,12 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
     for d in diags {
         let source = d.file.map(|f| Named { name: d.display_path(), text: &project.modules[f as usize].source.text });
         let mut help = d.help.clone();
+        if let Some(e) = &d.evidence {
+            help = Some(match help {
+                Some(h) => format!("{h} ({})", e.text),
+                None => e.text.clone(),
+            });
+        }
         if let Some(task) = &d.task {
             let line = task.describe();
             help = Some(match help {

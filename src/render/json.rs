@@ -19,6 +19,7 @@ struct JsonDiagnostic<'d> {
     url: String,
     noqa_row: usize,
     task: Option<&'d TaskContext>,
+    evidence: Option<&'d crate::kernels::profile::Evidence>,
 }
 
 fn to_json(d: &Diagnostic) -> JsonDiagnostic<'_> {
@@ -34,6 +35,7 @@ fn to_json(d: &Diagnostic) -> JsonDiagnostic<'_> {
         url: d.url(),
         noqa_row: d.start.row,
         task: d.task.as_ref(),
+        evidence: d.evidence.as_ref(),
     }
 }
 

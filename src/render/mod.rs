@@ -1,6 +1,7 @@
 //! Output formats: `full` (miette frames), `concise`, `json`, `json-lines`. Colour only on a
 //! terminal without `NO_COLOR`.
 
+pub mod bench;
 pub mod concise;
 pub mod full;
 pub mod json;

@@ -190,6 +190,7 @@ impl<'a> Checker<'_, 'a, '_, '_> {
             start: self.source.location(range.start()),
             end: self.source.location(range.end()),
             task: self.task.cloned(),
+            evidence: None,
         });
     }
 }

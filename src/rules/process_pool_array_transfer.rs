@@ -67,6 +67,7 @@ pub fn check(index: &ProjectIndex, graph: &TaskGraph) -> Vec<Diagnostic> {
             start: source.location(site.range.start()),
             end: source.location(site.range.end()),
             task: None,
+            evidence: None,
         });
     }
     out

@@ -92,6 +92,7 @@ pub fn check(project: &Project, used: &FxHashSet<(u32, usize, &'static str)>, se
                 start: m.source.location(range.start()),
                 end: m.source.location(range.end()),
                 task: None,
+                evidence: None,
             });
         }
     }
