@@ -22,6 +22,8 @@ pub enum Command {
     Rule(RuleArgs),
     /// Run the bundled kernels on this machine and save a host profile that `check` quotes.
     Bench(BenchArgs),
+    /// Language server (LSP over stdio) for editors.
+    Server,
 }
 
 #[derive(Debug, clap::Args)]

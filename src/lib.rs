@@ -19,6 +19,7 @@ pub mod project_facts;
 pub mod render;
 pub mod rules;
 pub mod scope;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod tasks;
@@ -35,13 +36,18 @@ use crate::project::Project;
 /// Check a loaded project: syntax and I/O problems, then the rules over the code in scope,
 /// with suppression comments applied. Sorted by path and position.
 pub fn check_project(project: &Project, settings: &Settings) -> Vec<Diagnostic> {
+    check_with_triggers(project, settings, &scan_triggers(project))
+}
+
+/// [`check_project`] with the trigger pre-scan already done (the language server keeps it per
+/// file and rescans only the file that changed).
+pub fn check_with_triggers(project: &Project, settings: &Settings, triggers: &[triggers::Triggers]) -> Vec<Diagnostic> {
     let t = std::time::Instant::now();
     let index = ProjectIndex::build(&project.modules).configure(settings);
-    let triggers = scan_triggers(project);
     let t1 = t.elapsed();
-    let graph = TaskGraph::build(&index, &triggers);
+    let graph = TaskGraph::build(&index, triggers);
     let t2 = t.elapsed();
-    let mut diags = lint::lint(&index, &graph, &triggers, settings);
+    let mut diags = lint::lint(&index, &graph, triggers, settings);
     if settings.enabled(rules::process_pool_array_transfer::META.code) {
         diags.extend(rules::process_pool_array_transfer::check(&index, &graph));
     }

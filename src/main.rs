@@ -103,6 +103,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Rule(args) => rule(args),
         Command::Bench(args) => bench(args),
+        Command::Server => Ok(u8::try_from(numgil::server::run()).unwrap_or(1)),
     }
 }
 

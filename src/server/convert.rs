@@ -1,0 +1,121 @@
+//! Conversions between numgil's positions and paths and the LSP's (UTF-16 positions,
+//! `file://` URIs), and numgil diagnostics into LSP diagnostics that carry their fix in `data`.
+
+use crate::diagnostic::Diagnostic;
+use crate::fix::Applicability;
+use crate::source::SourceFile;
+use lsp_types::{self as lsp, Uri};
+use ruff_source_file::{OneIndexed, PositionEncoding, SourceLocation};
+use ruff_text_size::{TextRange, TextSize};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
+    let s = uri.as_str();
+    let rest = s.strip_prefix("file://")?;
+    // `file:///path` or `file://localhost/path`
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&rest[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok().map(PathBuf::from)
+}
+
+pub fn path_to_uri(path: &Path) -> Option<Uri> {
+    let mut s = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => s.push(b as char),
+            _ => s.push_str(&format!("%{b:02X}")),
+        }
+    }
+    Uri::from_str(&s).ok()
+}
+
+pub fn position(source: &SourceFile, offset: TextSize) -> lsp::Position {
+    let loc = source.line_index.source_location(offset, &source.text, PositionEncoding::Utf16);
+    lsp::Position { line: loc.line.to_zero_indexed() as u32, character: loc.character_offset.to_zero_indexed() as u32 }
+}
+
+pub fn range(source: &SourceFile, r: TextRange) -> lsp::Range {
+    lsp::Range { start: position(source, r.start()), end: position(source, r.end()) }
+}
+
+pub fn offset(source: &SourceFile, p: lsp::Position) -> TextSize {
+    let loc = SourceLocation {
+        line: OneIndexed::from_zero_indexed(p.line as usize),
+        character_offset: OneIndexed::from_zero_indexed(p.character as usize),
+    };
+    source.line_index.offset(loc, &source.text, PositionEncoding::Utf16).min(TextSize::of(source.text.as_str()))
+}
+
+/// The fix a published diagnostic carries in `data`, so a code action can apply it without
+/// re-running the analysis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FixData {
+    pub code: String,
+    pub title: String,
+    pub safe: bool,
+    pub edits: Vec<lsp::TextEdit>,
+}
+
+pub fn to_lsp(d: &Diagnostic, source: &SourceFile) -> lsp::Diagnostic {
+    let severity = if d.code == "NG001" || d.code == "NG002" {
+        lsp::DiagnosticSeverity::ERROR
+    } else {
+        lsp::DiagnosticSeverity::WARNING
+    };
+    let mut message = d.message.clone();
+    if let Some(t) = &d.task {
+        message.push('\n');
+        message.push_str(&t.describe());
+    }
+    let related = d.task.as_ref().and_then(|t| {
+        let uri = path_to_uri(&std::path::absolute(&t.site.filename).ok()?)?;
+        let at = lsp::Position {
+            line: t.site.row.saturating_sub(1) as u32,
+            character: t.site.column.saturating_sub(1) as u32,
+        };
+        Some(vec![lsp::DiagnosticRelatedInformation {
+            location: lsp::Location { uri, range: lsp::Range { start: at, end: at } },
+            message: format!("launched here: {}", t.launcher),
+        }])
+    });
+    let data = d.fix.as_ref().filter(|f| f.applicability != Applicability::DisplayOnly).map(|f| {
+        let fd = FixData {
+            code: d.code.to_string(),
+            title: d.help.clone().unwrap_or_else(|| "apply the fix".into()),
+            safe: f.applicability == Applicability::Safe,
+            edits: f
+                .edits
+                .iter()
+                .map(|e| lsp::TextEdit { range: range(source, e.range), new_text: e.content.clone() })
+                .collect(),
+        };
+        serde_json::to_value(fd).unwrap_or_default()
+    });
+    lsp::Diagnostic {
+        range: range(source, d.range),
+        severity: Some(severity),
+        code: Some(lsp::NumberOrString::String(d.code.to_string())),
+        code_description: None,
+        source: Some("numgil".into()),
+        message,
+        related_information: related,
+        tags: None,
+        data,
+    }
+}

@@ -1,0 +1,91 @@
+//! The language server's view of the project: every Python file of the workspace folders,
+//! parsed once at `initialize`, with open documents' unsaved text in place of the disk's. An
+//! edit re-parses only that file (and rescans its triggers); the analysis then runs over the
+//! whole project so task context crosses files.
+
+use crate::config::{self, Settings};
+use crate::diagnostic::Diagnostic;
+use crate::kernels::profile::EvidenceBook;
+use crate::project::{ModuleNamer, ParsedModule, Project};
+use crate::source::SourceFile;
+use crate::triggers::Triggers;
+use rustc_hash::FxHashMap;
+use std::path::{Path, PathBuf};
+
+pub struct Workspace {
+    pub roots: Vec<PathBuf>,
+    pub settings: Settings,
+    pub project: Project,
+    triggers: Vec<Triggers>,
+    by_path: FxHashMap<PathBuf, usize>,
+    evidence: EvidenceBook,
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+impl Workspace {
+    pub fn load(roots: Vec<PathBuf>) -> Workspace {
+        let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(r)).collect();
+        let settings = roots.first().and_then(|r| config::find(r)).and_then(|f| f.settings().ok()).unwrap_or_default();
+        let excludes = crate::discover::exclude_set(&settings.exclude).unwrap_or_default();
+        let files = if roots.is_empty() { Vec::new() } else { crate::discover::discover(&roots, &excludes).files };
+        let project = Project::load(&files, settings.target_version);
+        let triggers = crate::scan_triggers(&project);
+        let by_path = project.modules.iter().enumerate().map(|(i, m)| (normalize(&m.source.path), i)).collect();
+        Workspace { roots, settings, project, triggers, by_path, evidence: EvidenceBook::load() }
+    }
+
+    /// Re-read the configuration (after `pyproject.toml` / `numgil.toml` changed).
+    pub fn reload_settings(&mut self) {
+        self.settings =
+            self.roots.first().and_then(|r| config::find(r)).and_then(|f| f.settings().ok()).unwrap_or_default();
+    }
+
+    pub fn module(&self, path: &Path) -> Option<&ParsedModule> {
+        self.by_path.get(&normalize(path)).map(|&i| &self.project.modules[i])
+    }
+
+    /// Replace a file's text (an open document's buffer) and re-parse just that file.
+    pub fn set_text(&mut self, path: &Path, text: String) {
+        let key = normalize(path);
+        match self.by_path.get(&key) {
+            Some(&i) => {
+                let old = &self.project.modules[i];
+                if old.source.text == text {
+                    return;
+                }
+                let (name, target, path) = (old.name.clone(), old.target, old.source.path.clone());
+                self.project.modules[i] = ParsedModule::parse(SourceFile::new(path, text), name, target);
+                self.triggers[i] = Triggers::scan(&self.project.modules[i].source.text, crate::rules::trigger_words());
+            }
+            None => {
+                let name = ModuleNamer::default().name(&key);
+                let target = self.settings.target_version.unwrap_or(config::DEFAULT_TARGET);
+                let m = ParsedModule::parse(SourceFile::new(key.clone(), text), name, target);
+                self.triggers.push(Triggers::scan(&m.source.text, crate::rules::trigger_words()));
+                self.project.modules.push(m);
+                self.by_path.insert(key, self.project.modules.len() - 1);
+            }
+        }
+    }
+
+    /// Take a file's text from disk again (a closed document, or a change on disk). A file
+    /// that no longer exists becomes empty.
+    pub fn reload_from_disk(&mut self, path: &Path) {
+        let text = crate::project::read_source(path).unwrap_or_default();
+        self.set_text(path, text);
+    }
+
+    /// Analyse the whole project; findings by (normalized) path.
+    pub fn analyze(&self) -> FxHashMap<PathBuf, Vec<Diagnostic>> {
+        let mut diags = crate::check_with_triggers(&self.project, &self.settings, &self.triggers);
+        crate::attach_evidence(&mut diags, &self.evidence);
+        let mut by_path: FxHashMap<PathBuf, Vec<Diagnostic>> = FxHashMap::default();
+        for d in diags {
+            by_path.entry(normalize(&d.path)).or_default().push(d);
+        }
+        by_path
+    }
+}

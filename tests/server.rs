@@ -1,0 +1,352 @@
+//! JSON-RPC round trips with `numgil server` over stdio: capabilities, push and pull
+//! diagnostics, cross-file invalidation, code actions whose edits remove the finding, hover,
+//! configuration reload, malformed input and the shutdown sequence.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    backlog: Vec<Value>,
+}
+
+fn uri(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_numgil"))
+            .arg("server")
+            .env("NUMGIL_CACHE_DIR", root.join(".no-cache"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length:") {
+                        len = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut c = Client { child, stdin, rx, next_id: 0, backlog: Vec::new() };
+        let caps = c.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": uri(root), "capabilities": { "workspace": { "diagnostic": { "refreshSupport": true } } } }),
+        );
+        assert!(caps["result"]["capabilities"].is_object(), "{caps}");
+        c.notify("initialized", json!({}));
+        c.backlog.push(caps);
+        c
+    }
+
+    fn raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.raw(&json!({ "jsonrpc": "2.0", "method": method, "params": params }).to_string());
+    }
+
+    fn next(&mut self, deadline: Instant) -> Option<Value> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.rx.recv_timeout(left).ok()
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.raw(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while let Some(msg) = self.next(deadline) {
+            if msg["id"] == json!(id) && msg.get("method").is_none() {
+                return msg;
+            }
+            self.backlog.push(msg);
+        }
+        panic!("no response to {method}");
+    }
+
+    /// The next diagnostics published for `u` (looking at already received messages first).
+    fn published(&mut self, u: &str) -> Vec<Value> {
+        if let Some(i) = self
+            .backlog
+            .iter()
+            .position(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
+        {
+            let m = self.backlog.remove(i);
+            return m["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while let Some(msg) = self.next(deadline) {
+            if msg["method"] == "textDocument/publishDiagnostics" && msg["params"]["uri"] == u {
+                return msg["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.backlog.push(msg);
+        }
+        panic!("nothing published for {u}");
+    }
+
+    fn open(&mut self, path: &Path, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri(path), "languageId": "python", "version": 1, "text": text } }),
+        );
+    }
+
+    fn change(&mut self, path: &Path, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri(path), "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    fn shutdown(mut self) -> Option<i32> {
+        let r = self.request("shutdown", Value::Null);
+        assert_eq!(r["result"], Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        None
+    }
+}
+
+const SEED: &str = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\ndef main():\n    with ThreadPoolExecutor() as ex:\n        return ex.submit(task, np.ones(10), np.ones(10)).result()\n";
+
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// Apply LSP text edits to ASCII text (lines and UTF-16 columns coincide).
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let off = |p: &Value| starts[p["line"].as_u64().unwrap() as usize] + p["character"].as_u64().unwrap() as usize;
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| (off(&e["range"]["start"]), off(&e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (s, e, t) in edits {
+        out.replace_range(s..e, &t);
+    }
+    out
+}
+
+#[test]
+fn initialize_declares_capabilities() {
+    let dir = workspace(&[]);
+    let mut c = Client::start(dir.path());
+    let caps = c.backlog.remove(0)["result"]["capabilities"].clone();
+    assert_eq!(caps["textDocumentSync"], 1, "full sync");
+    assert_eq!(caps["diagnosticProvider"]["interFileDependencies"], true);
+    assert_eq!(caps["hoverProvider"], true);
+    let kinds = caps["codeActionProvider"]["codeActionKinds"].as_array().unwrap();
+    assert!(kinds.contains(&json!("quickfix")) && kinds.contains(&json!("source.fixAll.numgil")));
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn open_publishes_and_typing_the_fix_clears() {
+    let dir = workspace(&[("seed.py", SEED)]);
+    let path = dir.path().join("seed.py");
+    let u = uri(&path);
+    let mut c = Client::start(dir.path());
+    c.open(&path, SEED);
+    let d = c.published(&u);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "NG101");
+    assert_eq!(d[0]["source"], "numgil");
+    assert_eq!(d[0]["range"]["start"], json!({ "line": 5, "character": 11 }));
+    assert!(d[0]["message"].as_str().unwrap().contains("runs in a thread task: ThreadPoolExecutor.submit"));
+    // pull diagnostics agree
+    let pulled = c.request("textDocument/diagnostic", json!({ "textDocument": { "uri": u } }));
+    assert_eq!(pulled["result"]["items"].as_array().unwrap().len(), 1, "{pulled}");
+    c.change(&path, 2, &SEED.replace("sum(a * b)", "np.dot(a, b)"));
+    assert!(c.published(&u).is_empty(), "cleared after the fix is typed");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn editing_the_launcher_file_invalidates_the_task_file() {
+    let stats = "def spread(chunk):\n    return max(chunk) - min(chunk)\n";
+    let driver = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\nfrom stats import spread\n\n\ndef run(x):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(spread, np.array_split(np.ones(1000), 4)))\n";
+    let dir = workspace(&[("stats.py", stats), ("driver.py", driver)]);
+    let (sp, dp) = (dir.path().join("stats.py"), dir.path().join("driver.py"));
+    let mut c = Client::start(dir.path());
+    c.open(&sp, stats);
+    let d = c.published(&uri(&sp));
+    assert_eq!(d.len(), 2, "the workspace index knows driver.py submits spread: {d:?}");
+    c.open(&dp, driver);
+    c.change(
+        &dp,
+        2,
+        &driver.replace(
+            "        return list(ex.map(spread, np.array_split(np.ones(1000), 4)))\n",
+            "        return None\n",
+        ),
+    );
+    assert!(c.published(&uri(&sp)).is_empty(), "deleting the map line clears stats.py");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn code_actions_remove_the_finding() {
+    let text = SEED.replace("return sum(a * b)", "return a @ b");
+    let dir = workspace(&[("job.py", &text)]);
+    let path = dir.path().join("job.py");
+    let u = uri(&path);
+    let mut c = Client::start(dir.path());
+    c.open(&path, &text);
+    let d = c.published(&u);
+    assert_eq!(d[0]["code"], "NG107", "{d:?}");
+    let ctx = json!({ "textDocument": { "uri": u }, "range": d[0]["range"], "context": { "diagnostics": d } });
+    let actions = c.request("textDocument/codeAction", ctx.clone())["result"].as_array().unwrap().clone();
+    let fix = actions.iter().find(|a| a["title"].as_str().unwrap().contains("np.dot")).expect("quick fix");
+    let fixed = apply_edits(&text, fix["edit"]["changes"][&u].as_array().unwrap());
+    assert!(fixed.contains("return np.dot(a, b)"), "{fixed}");
+    c.change(&path, 2, &fixed);
+    assert!(c.published(&u).is_empty());
+
+    // The suppression action.
+    c.change(&path, 3, &text);
+    let d = c.published(&u);
+    let ctx = json!({ "textDocument": { "uri": u }, "range": d[0]["range"], "context": { "diagnostics": d } });
+    let actions = c.request("textDocument/codeAction", ctx)["result"].as_array().unwrap().clone();
+    let noqa = actions.iter().find(|a| a["title"].as_str().unwrap().contains("# noqa: NG107")).unwrap();
+    let suppressed = apply_edits(&text, noqa["edit"]["changes"][&u].as_array().unwrap());
+    assert!(suppressed.contains("return a @ b  # noqa: NG107"), "{suppressed}");
+    c.change(&path, 4, &suppressed);
+    assert!(c.published(&u).is_empty());
+
+    // source.fixAll.numgil applies safe fixes only.
+    c.change(&path, 5, &text);
+    let d = c.published(&u);
+    let all = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": u }, "range": d[0]["range"], "context": { "diagnostics": [], "only": ["source.fixAll.numgil"] } }),
+    )["result"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(all.len(), 1);
+    let fixed = apply_edits(&text, all[0]["edit"]["changes"][&u].as_array().unwrap());
+    assert!(fixed.contains("np.dot(a, b)"));
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn hover_shows_the_rule_docs() {
+    let dir = workspace(&[("seed.py", SEED)]);
+    let path = dir.path().join("seed.py");
+    let u = uri(&path);
+    let mut c = Client::start(dir.path());
+    c.open(&path, SEED);
+    c.published(&u);
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": u }, "position": { "line": 5, "character": 13 } }),
+    );
+    let text = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("NG101 builtin-reduction-over-array") && text.contains("## What it does"), "{text}");
+    assert!(text.contains("reference: "), "quotes the measured figure: {text}");
+    let nothing = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": u }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert_eq!(nothing["result"], Value::Null);
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn config_reload_and_close() {
+    let dir = workspace(&[("seed.py", SEED)]);
+    let path = dir.path().join("seed.py");
+    let u = uri(&path);
+    let mut c = Client::start(dir.path());
+    c.open(&path, SEED);
+    assert_eq!(c.published(&u).len(), 1);
+    std::fs::write(dir.path().join("numgil.toml"), "ignore = [\"NG101\"]\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&dir.path().join("numgil.toml")), "type": 1 }] }),
+    );
+    assert!(c.published(&u).is_empty(), "ignored after the config reload");
+    std::fs::remove_file(dir.path().join("numgil.toml")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&dir.path().join("numgil.toml")), "type": 3 }] }),
+    );
+    assert_eq!(c.published(&u).len(), 1);
+    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": u } }));
+    assert!(c.published(&u).is_empty(), "didClose clears");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn malformed_input_and_unknown_requests_get_errors() {
+    let dir = workspace(&[]);
+    let mut c = Client::start(dir.path());
+    c.raw("{this is not json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut parse_error = None;
+    while let Some(m) = c.next(deadline) {
+        if m["error"]["code"] == -32700 {
+            parse_error = Some(m);
+            break;
+        }
+    }
+    assert!(parse_error.is_some(), "a parse error response");
+    let r = c.request("textDocument/frobnicate", json!({}));
+    assert_eq!(r["error"]["code"], -32601);
+    let r = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nowhere.py" }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert_eq!(r["error"]["code"], -32602, "not open: {r}");
+    let r = c.request("textDocument/hover", json!({ "bogus": true }));
+    assert!(r["error"].is_object());
+    assert_eq!(c.shutdown(), Some(0), "still alive and exits cleanly");
+}
