@@ -293,6 +293,9 @@ impl Server {
         Ok(serde_json::to_value(report).unwrap_or_default())
     }
 
+    // `WorkspaceEdit.changes` is a `HashMap<Uri, _>` by lsp-types' definition; `Uri` caches its
+    // parse internally, which clippy reads as a mutable key.
+    #[allow(clippy::mutable_key_type)]
     fn code_action(&self, p: Json) -> Result<Json, (ErrorCode, String)> {
         let p: lsp::CodeActionParams = params(p).map_err(|e| (ErrorCode::InvalidParams, e))?;
         let uri = p.text_document.uri.clone();
