@@ -96,6 +96,16 @@ pub struct CheckArgs {
     /// Show the fixes as a unified diff instead of writing them.
     #[arg(long)]
     pub diff: bool,
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit with status 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Read the source from stdin and report it as this path (for editor and CI wrappers).
+    /// Without explicit paths only stdin is checked; with paths, stdin replaces that file.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Drop findings whose fix was measured on this host (`numgil bench`) to gain less than X.
     #[arg(long, value_name = "X")]
     pub min_speedup: Option<f64>,

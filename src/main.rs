@@ -218,7 +218,15 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         settings.scope = scope;
     }
     config::apply_cli_selection(&mut settings, &args.select, &args.ignore, &args.extend_select)?;
-    let mut project = load(&args.project, &settings)?;
+    let stdin_only = args.stdin_filename.is_some() && args.project.paths == [std::path::PathBuf::from(".")];
+    let mut project =
+        if stdin_only { Project::load(&[], settings.target_version) } else { load(&args.project, &settings)? };
+    if let Some(name) = &args.stdin_filename {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read stdin as UTF-8 text: {e}"))?;
+        project.set_source(name, text);
+    }
     let style = Style::detect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let io_failure =
@@ -240,6 +248,15 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             eprintln!("Would fix {} finding{} in {n} file{}.", outcome.fixed, plural(outcome.fixed), plural(n));
             return Ok(if io_failure(&outcome.remaining) { 2 } else { u8::from(n > 0) });
         }
+        if let Some(name) = &args.stdin_filename {
+            // Fixing stdin: the fixed source goes to stdout, nothing is written.
+            if let Some(m) = project.modules.iter().find(|m| &m.source.path == name) {
+                write!(out, "{}", m.source.text)?;
+            }
+            out.flush()?;
+            let remaining = outcome.remaining.iter().filter(|d| &d.path == name).count();
+            return Ok(if args.exit_zero { 0 } else { u8::from(remaining > 0) });
+        }
         for (file, _) in &outcome.changed {
             let m = &project.modules[*file as usize];
             numgil::fix::write_atomic(&m.source.path, &m.source.text)
@@ -252,7 +269,13 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             writeln!(out, "Fixed {} finding{} ({} remaining).", outcome.fixed, plural(outcome.fixed), remaining.len())?;
         }
         out.flush()?;
-        let code = if io_failure(&remaining) { 2 } else { u8::from(!remaining.is_empty()) };
+        let code = if io_failure(&remaining) {
+            2
+        } else if args.exit_zero {
+            0
+        } else {
+            u8::from(!remaining.is_empty())
+        };
         std::mem::forget(project);
         return Ok(code);
     }
@@ -270,14 +293,24 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             d.evidence.as_ref().is_none_or(|e| e.source != numgil::kernels::profile::Source::Host || e.speedup >= min)
         });
     }
-    render::render(&mut out, args.output_format, &diags, &project, style)?;
-    if matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
-        writeln!(out, "{}", render::summary(&diags))?;
+    if args.statistics {
+        render::statistics(&mut out, &diags)?;
+    } else {
+        render::render(&mut out, args.output_format, &diags, &project, style)?;
+        if matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
+            writeln!(out, "{}", render::summary(&diags))?;
+        }
     }
     out.flush()?;
     // The process is about to exit: freeing every syntax tree one by one is wasted work.
     std::mem::forget(project);
-    Ok(if io_failure(&diags) { 2 } else { u8::from(!diags.is_empty()) })
+    Ok(if io_failure(&diags) {
+        2
+    } else if args.exit_zero {
+        0
+    } else {
+        u8::from(!diags.is_empty())
+    })
 }
 
 fn plural(n: usize) -> &'static str {

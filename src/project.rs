@@ -123,6 +123,25 @@ impl Project {
     }
 }
 
+impl Project {
+    /// Replace a file's text, or add the file: for stdin and editor buffers.
+    pub fn set_source(&mut self, path: &Path, text: String) {
+        let target = |p: &Path| TargetVersions::default().for_file(p);
+        match self.modules.iter().position(|m| m.source.path == path) {
+            Some(i) => {
+                let m = &self.modules[i];
+                let (name, target) = (m.name.clone(), m.target);
+                self.modules[i] = ParsedModule::parse(SourceFile::new(path.to_path_buf(), text), name, target);
+            }
+            None => {
+                let name = ModuleNamer::default().name(path);
+                let t = target(path);
+                self.modules.push(ParsedModule::parse(SourceFile::new(path.to_path_buf(), text), name, t));
+            }
+        }
+    }
+}
+
 /// Read a file as UTF-8 text, or say why not (with the position of the first bad byte).
 pub fn read_source(path: &Path) -> Result<String, IoProblem> {
     let bytes = std::fs::read(path).map_err(|e| IoProblem {

@@ -3,37 +3,10 @@
 //! Python 3 with pip on the machine.
 
 use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod common;
 
-fn python_bin(venv: &Path) -> PathBuf {
-    venv.join("bin").join("python")
-}
-
-fn has_numpy(python: &Path) -> bool {
-    std::process::Command::new(python).args(["-c", "import numpy, numexpr"]).output().is_ok_and(|o| o.status.success())
-}
-
-/// A Python with numpy (and numexpr), created on first use.
-fn python() -> &'static Path {
-    static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../numgil-test-venv");
-        let py = python_bin(&venv);
-        if has_numpy(&py) {
-            return py;
-        }
-        let ok =
-            std::process::Command::new("python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
-        assert!(ok, "cannot create a virtualenv with `python3 -m venv` (the bench tests need Python 3 with venv)");
-        let ok = std::process::Command::new(&py)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "numpy", "numexpr"])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok && has_numpy(&py), "cannot install numpy into {}", venv.display());
-        py
-    })
-}
+use common::{python, python_bin};
+use std::path::Path;
 
 fn numgil(cache: &Path) -> Command {
     let mut c = Command::cargo_bin("numgil").unwrap();
@@ -122,7 +95,7 @@ fn without_a_profile_check_quotes_the_reference() {
 
 #[test]
 fn interpreter_without_numpy_is_a_clear_error() {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../numgil-test-venv-bare");
+    let venv = common::target_dir().join("numgil-test-venv-bare");
     if !python_bin(&venv).exists() {
         let ok = std::process::Command::new("python3")
             .args(["-m", "venv", "--without-pip"])

@@ -4,7 +4,9 @@
 pub mod bench;
 pub mod concise;
 pub mod full;
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod tasks;
 
 use crate::diagnostic::Diagnostic;
@@ -17,6 +19,8 @@ pub enum OutputFormat {
     Concise,
     Json,
     JsonLines,
+    Sarif,
+    Github,
 }
 
 /// How to render for people.
@@ -52,7 +56,26 @@ pub fn render(
         OutputFormat::Concise => concise::render(out, diags),
         OutputFormat::Json => json::render(out, diags),
         OutputFormat::JsonLines => json::render_lines(out, diags),
+        OutputFormat::Sarif => sarif::render(out, diags),
+        OutputFormat::Github => github::render(out, diags),
     }
+}
+
+/// `--statistics`: one line per rule with its count, most frequent first.
+pub fn statistics(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
+    let mut counts: Vec<(&'static str, &'static str, usize)> = Vec::new();
+    for d in diags {
+        match counts.iter_mut().find(|c| c.0 == d.code) {
+            Some(c) => c.2 += 1,
+            None => counts.push((d.code, d.name, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    let width = counts.iter().map(|c| c.2.to_string().len()).max().unwrap_or(1);
+    for (code, name, n) in counts {
+        writeln!(out, "{n:>width$}\t{code}\t{name}")?;
+    }
+    Ok(())
 }
 
 /// `Found 3 findings in 2 files.` / `All checks passed!`
