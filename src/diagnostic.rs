@@ -24,13 +24,19 @@ pub struct Site {
     pub filename: String,
     pub row: usize,
     pub column: usize,
+    /// For notebooks: the cell, `row` being the line within it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<usize>,
 }
 
 impl TaskContext {
     /// `runs in a thread task: ThreadPoolExecutor.submit at seed.py:15 → task`
     pub fn describe(&self) -> String {
-        let mut s =
-            format!("runs in a {} task: {} at {}:{}", self.kind, self.launcher, self.site.filename, self.site.row);
+        let at = match self.site.cell {
+            Some(cell) => format!("{}:cell {cell}:{}", self.site.filename, self.site.row),
+            None => format!("{}:{}", self.site.filename, self.site.row),
+        };
+        let mut s = format!("runs in a {} task: {} at {at}", self.kind, self.launcher);
         for f in &self.chain {
             s.push_str(" → ");
             s.push_str(f);
@@ -58,6 +64,8 @@ pub struct Diagnostic {
     /// The measured speedup of the rule's fix, from this host's `numgil bench` profile or the
     /// reference run.
     pub evidence: Option<crate::kernels::profile::Evidence>,
+    /// For notebooks: the 1-based cell; `start`/`end` rows are then lines within that cell.
+    pub cell: Option<usize>,
 }
 
 impl Diagnostic {

@@ -63,7 +63,7 @@ pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
 }
 
 fn is_python(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
+    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi" | "ipynb"))
 }
 
 fn excluded(path: &Path, excludes: &GlobSet) -> bool {

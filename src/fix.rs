@@ -89,6 +89,16 @@ impl FixMode {
 /// Apply the applicable fixes to `text`, skipping any whose span overlaps one already taken
 /// (the next round picks it up). Returns the new text and the number of fixes applied.
 pub fn apply<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>, mode: FixMode) -> (String, usize) {
+    let (text, n, _) = apply_edits(text, fixes, mode);
+    (text, n)
+}
+
+/// [`apply`], also returning the edits that were applied (in `text`'s coordinates).
+pub fn apply_edits<'f>(
+    text: &str,
+    fixes: impl IntoIterator<Item = &'f Fix>,
+    mode: FixMode,
+) -> (String, usize, Vec<Edit>) {
     let mut chosen: Vec<&Fix> = Vec::new();
     let mut taken: Vec<TextRange> = Vec::new();
     let mut candidates: Vec<&Fix> = fixes.into_iter().filter(|f| mode.allows(f.applicability)).collect();
@@ -118,7 +128,8 @@ pub fn apply<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>, mode: Fix
         last = en;
     }
     out.push_str(&text[last..]);
-    (out, chosen.len())
+    let applied = chosen.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+    (out, chosen.len(), applied)
 }
 
 /// Write `text` to `path` atomically, keeping the file's permissions.

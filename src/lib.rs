@@ -14,6 +14,7 @@ pub mod infer;
 pub mod kernels;
 pub mod library;
 pub mod lint;
+pub mod notebook;
 pub mod project;
 pub mod project_facts;
 pub mod render;
@@ -61,9 +62,36 @@ pub fn check_with_triggers(project: &Project, settings: &Settings, triggers: &[t
     if settings.enabled(rules::unused_suppression::META.code) {
         diags.extend(rules::unused_suppression::check(project, &used, settings));
     }
-    diags.sort_by(|a, b| (&a.path, a.start, a.code).cmp(&(&b.path, b.start, b.code)));
+    to_cells(project, &mut diags);
+    diags.sort_by(|a, b| (&a.path, a.cell, a.start, a.code).cmp(&(&b.path, b.cell, b.start, b.code)));
     diags.dedup();
     diags
+}
+
+/// For a notebook, the cell an offset is in and the line within that cell; otherwise the row.
+pub fn notebook_location(
+    m: &project::ParsedModule,
+    offset: ruff_text_size::TextSize,
+    row: usize,
+) -> (Option<usize>, usize) {
+    let Some(cell) = m.notebook.as_ref().and_then(|nb| nb.cell_at(offset)) else { return (None, row) };
+    let first = m.source.location(cell.start).row;
+    (Some(cell.number), row + 1 - first)
+}
+
+/// Report notebook findings by cell, with rows counted within the cell.
+fn to_cells(project: &Project, diags: &mut [Diagnostic]) {
+    for d in diags {
+        let Some(m) = d.file.map(|f| &project.modules[f as usize]) else { continue };
+        if m.notebook.is_none() {
+            continue;
+        }
+        let (cell, row) = notebook_location(m, d.range.start(), d.start.row);
+        let (_, end_row) = notebook_location(m, d.range.start(), d.end.row);
+        d.cell = cell;
+        d.start.row = row;
+        d.end.row = end_row;
+    }
 }
 
 /// The trigger pre-scan of every file, in parallel.
@@ -91,6 +119,7 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
                 end: m.source.location(range.end()),
                 task: None,
                 evidence: None,
+                cell: None,
             });
         }
     }
@@ -109,6 +138,7 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
             end: at,
             task: None,
             evidence: None,
+            cell: None,
         });
     }
     out
@@ -175,20 +205,38 @@ pub fn fix_project(project: &mut Project, settings: &Settings, mode: fix::FixMod
             if !m.syntax_errors.is_empty() {
                 continue;
             }
-            let (text, n) = fix::apply(&m.source.text, fixes, mode);
+            let (text, n, applied) = fix::apply_edits(&m.source.text, fixes, mode);
             if n == 0 || text == m.source.text {
                 continue;
             }
-            let reparsed = project::ParsedModule::parse(
-                source::SourceFile::new(m.source.path.clone(), text),
-                m.name.clone(),
-                m.target,
-            );
+            let reparsed = match &m.notebook {
+                // Notebooks: apply the edits cell by cell and write them into the JSON.
+                Some(nb) => match nb.with_edits(&applied) {
+                    Some((new_nb, joined)) => {
+                        let mut pm = project::ParsedModule::parse(
+                            source::SourceFile::new(m.source.path.clone(), joined),
+                            m.name.clone(),
+                            m.target,
+                        );
+                        pm.notebook = Some(new_nb);
+                        pm
+                    }
+                    None => {
+                        refused.push(m.source.path.clone());
+                        continue;
+                    }
+                },
+                None => project::ParsedModule::parse(
+                    source::SourceFile::new(m.source.path.clone(), text),
+                    m.name.clone(),
+                    m.target,
+                ),
+            };
             if !reparsed.syntax_errors.is_empty() {
                 refused.push(m.source.path.clone());
                 continue;
             }
-            originals.entry(file).or_insert_with(|| m.source.text.clone());
+            originals.entry(file).or_insert_with(|| m.file_text().to_string());
             project.modules[file as usize] = reparsed;
             fixed += n;
             changed = true;

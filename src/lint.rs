@@ -64,10 +64,11 @@ pub fn task_context(index: &ProjectIndex, graph: &TaskGraph, f: FuncId) -> Optio
     let reach = graph.thread_reach.get(&f)?;
     let site = &graph.sites[reach.site];
     let (filename, loc) = index.site(site.file, site.range.start());
+    let (cell, row) = crate::notebook_location(&index.modules[site.file as usize], site.range.start(), loc.row);
     Some(TaskContext {
         launcher: site.launcher.clone(),
         kind: "thread",
-        site: Site { filename, row: loc.row, column: loc.column },
+        site: Site { filename, row, column: loc.column, cell },
         chain: reach.chain.iter().map(|&g| index.func_display(g, Some(site.file))).collect(),
     })
 }

@@ -241,7 +241,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         if args.diff {
             for (file, original) in &outcome.changed {
                 let m = &project.modules[*file as usize];
-                write!(out, "{}", numgil::fix::unified_diff(&m.source.display_path(), original, &m.source.text))?;
+                write!(out, "{}", numgil::fix::unified_diff(&m.source.display_path(), original, m.file_text()))?;
             }
             out.flush()?;
             let n = outcome.changed.len();
@@ -251,7 +251,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         if let Some(name) = &args.stdin_filename {
             // Fixing stdin: the fixed source goes to stdout, nothing is written.
             if let Some(m) = project.modules.iter().find(|m| &m.source.path == name) {
-                write!(out, "{}", m.source.text)?;
+                write!(out, "{}", m.file_text())?;
             }
             out.flush()?;
             let remaining = outcome.remaining.iter().filter(|d| &d.path == name).count();
@@ -259,7 +259,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         }
         for (file, _) in &outcome.changed {
             let m = &project.modules[*file as usize];
-            numgil::fix::write_atomic(&m.source.path, &m.source.text)
+            numgil::fix::write_atomic(&m.source.path, m.file_text())
                 .map_err(|e| format!("cannot write {}: {e}", m.source.display_path()))?;
         }
         let mut remaining = outcome.remaining;

@@ -26,12 +26,39 @@ pub struct ParsedModule {
     pub is_package: bool,
     /// The Python version the file was parsed for.
     pub target: ruff_python_ast::PythonVersion,
+    /// For a Jupyter notebook: its JSON and cell map (`source.text` is then the joined code).
+    pub notebook: Option<crate::notebook::Notebook>,
 }
 
 impl ParsedModule {
+    /// Parse a file's contents: Python source, or a notebook's JSON (by extension).
+    pub fn parse_file(
+        path: PathBuf,
+        raw: String,
+        name: String,
+        target: ruff_python_ast::PythonVersion,
+    ) -> Result<Self, String> {
+        if path.extension().is_some_and(|e| e == "ipynb") {
+            let (nb, joined) = crate::notebook::Notebook::parse(&raw)?;
+            let mut m = ParsedModule::parse(SourceFile::new(path, joined), name, target);
+            m.notebook = Some(nb);
+            return Ok(m);
+        }
+        Ok(ParsedModule::parse(SourceFile::new(path, raw), name, target))
+    }
+
+    /// The text of the file on disk: the notebook's JSON, or the Python source.
+    pub fn file_text(&self) -> &str {
+        self.notebook.as_ref().map_or(self.source.text.as_str(), |n| n.raw.as_str())
+    }
+
     pub fn parse(source: SourceFile, name: String, target: ruff_python_ast::PythonVersion) -> Self {
-        let is_stub = source.path.extension().is_some_and(|e| e == "pyi");
-        let source_type = if is_stub { PySourceType::Stub } else { PySourceType::Python };
+        let source_type = match source.path.extension().and_then(|e| e.to_str()) {
+            Some("pyi") => PySourceType::Stub,
+            // Notebooks: IPython magics (`%timeit`, `!pip`) parse as escape commands.
+            Some("ipynb") => PySourceType::Ipynb,
+            _ => PySourceType::Python,
+        };
         let options = ParseOptions::from(source_type).with_target_version(target);
         let parsed =
             ruff_python_parser::parse_unchecked(&source.text, options).try_into_module().unwrap_or_else(|| {
@@ -49,7 +76,7 @@ impl ParsedModule {
             .collect();
         let suppression_comments = suppression_comments(&parsed, &source.text);
         let ast = parsed.into_syntax();
-        ParsedModule { source, ast, syntax_errors, suppression_comments, name, is_package, target }
+        ParsedModule { source, ast, syntax_errors, suppression_comments, name, is_package, target, notebook: None }
     }
 }
 
@@ -92,7 +119,11 @@ impl Project {
             .zip(targets.into_par_iter())
             .map(|((path, name), target)| {
                 let text = read_source(path)?;
-                Ok(ParsedModule::parse(SourceFile::new(path.clone(), text), name, target))
+                ParsedModule::parse_file(path.clone(), text, name, target).map_err(|message| IoProblem {
+                    path: path.clone(),
+                    message,
+                    location: None,
+                })
             })
             .collect();
         let mut modules = Vec::with_capacity(results.len());
@@ -114,9 +145,9 @@ impl Project {
         let modules = sources
             .into_iter()
             .zip(names)
-            .map(|((path, text), name)| {
+            .filter_map(|((path, text), name)| {
                 let target = targets.for_file(&path);
-                ParsedModule::parse(SourceFile::new(path, text), name, target)
+                ParsedModule::parse_file(path, text, name, target).ok()
             })
             .collect();
         Project { modules, problems: Vec::new() }
@@ -131,12 +162,18 @@ impl Project {
             Some(i) => {
                 let m = &self.modules[i];
                 let (name, target) = (m.name.clone(), m.target);
-                self.modules[i] = ParsedModule::parse(SourceFile::new(path.to_path_buf(), text), name, target);
+                match ParsedModule::parse_file(path.to_path_buf(), text, name, target) {
+                    Ok(m) => self.modules[i] = m,
+                    Err(message) => self.problems.push(IoProblem { path: path.to_path_buf(), message, location: None }),
+                }
             }
             None => {
                 let name = ModuleNamer::default().name(path);
                 let t = target(path);
-                self.modules.push(ParsedModule::parse(SourceFile::new(path.to_path_buf(), text), name, t));
+                match ParsedModule::parse_file(path.to_path_buf(), text, name, t) {
+                    Ok(m) => self.modules.push(m),
+                    Err(message) => self.problems.push(IoProblem { path: path.to_path_buf(), message, location: None }),
+                }
             }
         }
     }

@@ -40,6 +40,8 @@ struct Report<'a> {
     d: &'a Diagnostic,
     source: Option<Named<'a>>,
     help: Option<String>,
+    /// Offset of the framed text within the module's source (a notebook cell's start).
+    shift: usize,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -78,7 +80,7 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
-        let start = usize::from(self.d.range.start());
+        let start = usize::from(self.d.range.start()) - self.shift;
         let len = usize::from(self.d.range.len());
         let label = match &self.d.task {
             Some(_) => "in a thread task",
@@ -93,7 +95,17 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let mut buf = String::new();
     for d in diags {
-        let source = d.file.map(|f| Named { name: d.display_path(), text: &project.modules[f as usize].source.text });
+        // A notebook finding is framed in its cell, with the cell's own line numbers.
+        let (source, shift) = match d.file.map(|f| &project.modules[f as usize]) {
+            Some(m) => match m.notebook.as_ref().and_then(|nb| nb.cell_at(d.range.start())) {
+                Some(cell) => (
+                    Some(Named { name: format!("{} [cell {}]", d.display_path(), cell.number), text: &cell.code }),
+                    usize::from(cell.start),
+                ),
+                None => (Some(Named { name: d.display_path(), text: &m.source.text }), 0),
+            },
+            None => (None, 0),
+        };
         let mut help = d.help.clone();
         if let Some(e) = &d.evidence {
             help = Some(match help {
@@ -108,7 +120,7 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
                 None => line,
             });
         }
-        let report = Report { d, source, help };
+        let report = Report { d, source, help, shift };
         buf.clear();
         if handler.render_report(&mut buf, &report).is_err() {
             buf = format!("{}:{}:{}: {} {}\n", d.display_path(), d.start.row, d.start.column, d.code, d.message);

@@ -10,6 +10,8 @@ use std::io::Write;
 struct JsonDiagnostic<'d> {
     code: &'static str,
     name: &'static str,
+    /// The notebook cell (rows are then within the cell), like ruff's `cell`.
+    cell: Option<usize>,
     message: &'d str,
     help: Option<&'d str>,
     filename: String,
@@ -26,6 +28,7 @@ fn to_json(d: &Diagnostic) -> JsonDiagnostic<'_> {
     JsonDiagnostic {
         code: d.code,
         name: d.name,
+        cell: d.cell,
         message: &d.message,
         help: d.help.as_deref(),
         filename: d.display_path(),

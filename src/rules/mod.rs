@@ -191,6 +191,7 @@ impl<'a> Checker<'_, 'a, '_, '_> {
             end: self.source.location(range.end()),
             task: self.task.cloned(),
             evidence: None,
+            cell: None,
         });
     }
 }

@@ -68,6 +68,7 @@ pub fn check(index: &ProjectIndex, graph: &TaskGraph) -> Vec<Diagnostic> {
             end: source.location(site.range.end()),
             task: None,
             evidence: None,
+            cell: None,
         });
     }
     out

@@ -93,6 +93,7 @@ pub fn check(project: &Project, used: &FxHashSet<(u32, usize, &'static str)>, se
                 end: m.source.location(range.end()),
                 task: None,
                 evidence: None,
+                cell: None,
             });
         }
     }
