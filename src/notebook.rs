@@ -139,9 +139,12 @@ fn encode_source(text: &str, as_list: bool, indent: &str) -> String {
     format!("[\n{}\n{closing}]", items.join(",\n"))
 }
 
-/// (cell number, cell_type, byte span of its "source" value) for every cell, found with a small
-/// JSON scanner so that spans refer to the original bytes.
-fn cell_source_spans(raw: &str) -> Result<Vec<(usize, String, (usize, usize))>, String> {
+/// A cell as the scanner sees it: number, `cell_type`, byte span of its `"source"` value.
+type CellSpan = (usize, String, (usize, usize));
+
+/// Every cell's [`CellSpan`], found with a small JSON scanner so that spans refer to the
+/// original bytes.
+fn cell_source_spans(raw: &str) -> Result<Vec<CellSpan>, String> {
     let doc: serde_json::Value = serde_json::from_str(raw).map_err(|e| format!("not a valid notebook (JSON): {e}"))?;
     if !doc.get("cells").is_some_and(|c| c.is_array()) {
         return Err("not a notebook: no `cells` list".into());
