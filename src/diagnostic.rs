@@ -69,6 +69,33 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A finding of `meta`'s rule at `range` of a parsed file; task, evidence, fix and cell are
+    /// filled in by whoever knows them.
+    pub fn at(
+        meta: &'static crate::rules::RuleMeta,
+        source: &crate::source::SourceFile,
+        file: u32,
+        range: TextRange,
+        message: String,
+        help: Option<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            code: meta.code,
+            name: meta.name,
+            message,
+            help,
+            fix: None,
+            path: source.path.clone(),
+            file: Some(file),
+            range,
+            start: source.location(range.start()),
+            end: source.location(range.end()),
+            task: None,
+            evidence: None,
+            cell: None,
+        }
+    }
+
     pub fn display_path(&self) -> String {
         self.path.display().to_string()
     }

@@ -106,21 +106,14 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, m) in project.modules.iter().enumerate() {
         for (range, message) in m.syntax_errors.iter().cloned() {
-            out.push(Diagnostic {
-                code: rules::invalid_syntax::META.code,
-                name: rules::invalid_syntax::META.name,
-                message: format!("syntax error: {message}"),
-                help: Some("the rest of the file is still analysed".into()),
-                fix: None,
-                path: m.source.path.clone(),
-                file: Some(i as u32),
+            out.push(Diagnostic::at(
+                &rules::invalid_syntax::META,
+                &m.source,
+                i as u32,
                 range,
-                start: m.source.location(range.start()),
-                end: m.source.location(range.end()),
-                task: None,
-                evidence: None,
-                cell: None,
-            });
+                format!("syntax error: {message}"),
+                Some("the rest of the file is still analysed".into()),
+            ));
         }
     }
     for p in &project.problems {

@@ -23,8 +23,14 @@ struct RuleHooks<'r> {
     out: Vec<Diagnostic>,
 }
 
-impl<'a> Hooks<'a> for RuleHooks<'_> {
-    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, state: &WalkState<'a>) {
+impl RuleHooks<'_> {
+    /// Run `check` for every rule with a checker positioned at the current node.
+    fn each<'a>(
+        &mut self,
+        ev: &mut Evaluator<'a, '_, '_>,
+        state: &WalkState<'a>,
+        check: impl Fn(&dyn Rule, &mut Checker<'_, 'a, '_, '_>),
+    ) {
         let source = &ev.cx.index.modules[self.file as usize].source;
         for r in self.rules {
             let mut c = Checker {
@@ -37,25 +43,18 @@ impl<'a> Hooks<'a> for RuleHooks<'_> {
                 task: self.task.as_ref(),
                 out: &mut self.out,
             };
-            r.check_stmt(&mut c, stmt);
+            check(*r, &mut c);
         }
+    }
+}
+
+impl<'a> Hooks<'a> for RuleHooks<'_> {
+    fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, state: &WalkState<'a>) {
+        self.each(ev, state, |r, c| r.check_stmt(c, stmt));
     }
 
     fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, state: &WalkState<'a>) {
-        let source = &ev.cx.index.modules[self.file as usize].source;
-        for r in self.rules {
-            let mut c = Checker {
-                ev,
-                state,
-                facts: self.facts,
-                site: self.site,
-                source,
-                file: self.file,
-                task: self.task.as_ref(),
-                out: &mut self.out,
-            };
-            r.check_expr(&mut c, expr);
-        }
+        self.each(ev, state, |r, c| r.check_expr(c, expr));
     }
 }
 

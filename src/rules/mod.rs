@@ -178,20 +178,9 @@ impl<'a> Checker<'_, 'a, '_, '_> {
     ) {
         // A fix never deletes a comment: drop it when an edit replaces text holding one.
         let fix = fix.filter(|f| f.edits.iter().all(|e| !replaces_comment(&self.source.text[e.range])));
-        self.out.push(Diagnostic {
-            code: meta.code,
-            name: meta.name,
-            message,
-            help,
-            fix,
-            path: self.source.path.clone(),
-            file: Some(self.file),
-            range,
-            start: self.source.location(range.start()),
-            end: self.source.location(range.end()),
-            task: self.task.cloned(),
-            evidence: None,
-            cell: None,
-        });
+        let mut d = Diagnostic::at(meta, self.source, self.file, range, message, help);
+        d.fix = fix;
+        d.task = self.task.cloned();
+        self.out.push(d);
     }
 }

@@ -55,21 +55,7 @@ pub fn check(index: &ProjectIndex, graph: &TaskGraph) -> Vec<Diagnostic> {
             continue;
         }
         let source = &index.modules[site.file as usize].source;
-        out.push(Diagnostic {
-            code: META.code,
-            name: META.name,
-            message: message(&site.launcher),
-            help: Some(fix_title()),
-            fix: None,
-            path: source.path.clone(),
-            file: Some(site.file),
-            range: site.range,
-            start: source.location(site.range.start()),
-            end: source.location(site.range.end()),
-            task: None,
-            evidence: None,
-            cell: None,
-        });
+        out.push(Diagnostic::at(&META, source, site.file, site.range, message(&site.launcher), Some(fix_title())));
     }
     out
 }

@@ -80,21 +80,10 @@ pub fn check(project: &Project, used: &FxHashSet<(u32, usize, &'static str)>, se
                 }
                 Fix::safe(vec![Edit::replace(range, rewritten)])
             };
-            out.push(Diagnostic {
-                code: META.code,
-                name: META.name,
-                message: message(&unused),
-                help: Some(fix_title(all_unused)),
-                fix: Some(fix),
-                path: m.source.path.clone(),
-                file: Some(file as u32),
-                range,
-                start: m.source.location(range.start()),
-                end: m.source.location(range.end()),
-                task: None,
-                evidence: None,
-                cell: None,
-            });
+            let mut d =
+                Diagnostic::at(&META, &m.source, file as u32, range, message(&unused), Some(fix_title(all_unused)));
+            d.fix = Some(fix);
+            out.push(d);
         }
     }
     out
