@@ -59,9 +59,7 @@ pub fn instance_of_type(q: &str) -> Value {
 
 pub fn array_attribute(info: ArrayInfo, attr: &str) -> Value {
     match attr {
-        "T" | "mT" | "real" | "imag" | "base" => {
-            Value::Array(if attr == "T" { info } else { ArrayInfo { ndim: info.ndim, ..info } })
-        }
+        "T" | "mT" | "real" | "imag" | "base" => Value::Array(info),
         "flat" => Value::iter_of(Value::ArrayScalar),
         "shape" | "strides" => Value::Tuple(match info.ndim {
             Some(n) => std::iter::repeat_n(Value::PyScalar, n as usize).collect(),

@@ -115,5 +115,4 @@ fn count_ops<'a>(checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt, row: &st
     }
     let mut v = V { checker, row, count };
     ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, stmt);
-    let _ = stmt.range();
 }

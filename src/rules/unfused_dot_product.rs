@@ -75,25 +75,24 @@ impl Rule for UnfusedDotProduct {
         if checker.text(&*b.left) == checker.text(&*b.right) && inside_sqrt(checker) {
             return;
         }
-        let Some((one_d, replacement)) = fused(checker, b) else { return };
+        let Some(replacement) = fused(checker, b) else { return };
         let np = numpy_alias(checker);
         let text = format!("{}.{}", np.as_deref().unwrap_or("np"), replacement);
         let fix = np.map(|_| Fix::unsafe_edits(vec![Edit::replace(call.range(), text.clone())]));
-        let _ = one_d;
         checker.report(&META, call.range(), message(), Some(fix_title(&text)), fix);
     }
 }
 
 /// `dot(a, b)` when both operands are 1-D, else `vdot(a, b)`; `None` unless both are known,
 /// non-object arrays.
-fn fused<'a>(checker: &mut Checker<'_, 'a, '_, '_>, b: &'a ExprBinOp) -> Option<(bool, String)> {
+fn fused<'a>(checker: &mut Checker<'_, 'a, '_, '_>, b: &'a ExprBinOp) -> Option<String> {
     let (Value::Array(l), Value::Array(r)) = (checker.value(&b.left), checker.value(&b.right)) else { return None };
     if l.dtype == Dtype::Object || r.dtype == Dtype::Object {
         return None;
     }
     let one_d = l.ndim == Some(1) && r.ndim == Some(1);
     let f = if one_d { "dot" } else { "vdot" };
-    Some((one_d, format!("{f}({}, {})", checker.text(&*b.left), checker.text(&*b.right))))
+    Some(format!("{f}({}, {})", checker.text(&*b.left), checker.text(&*b.right)))
 }
 
 fn inside_sqrt(checker: &mut Checker) -> bool {

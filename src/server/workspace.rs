@@ -21,6 +21,12 @@ pub struct Workspace {
     evidence: EvidenceBook,
 }
 
+/// The configuration nearest the first workspace folder (defaults when there is none or it is
+/// invalid: an editor session keeps working while the file is being edited).
+fn settings_for(roots: &[PathBuf]) -> Settings {
+    roots.first().and_then(|r| config::find(r)).and_then(|f| f.settings().ok()).unwrap_or_default()
+}
+
 fn normalize(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
@@ -28,7 +34,7 @@ fn normalize(p: &Path) -> PathBuf {
 impl Workspace {
     pub fn load(roots: Vec<PathBuf>) -> Workspace {
         let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(r)).collect();
-        let settings = roots.first().and_then(|r| config::find(r)).and_then(|f| f.settings().ok()).unwrap_or_default();
+        let settings = settings_for(&roots);
         let excludes = crate::discover::exclude_set(&settings.exclude).unwrap_or_default();
         let files = if roots.is_empty() { Vec::new() } else { crate::discover::discover(&roots, &excludes).files };
         let project = Project::load(&files, settings.target_version);
@@ -39,8 +45,7 @@ impl Workspace {
 
     /// Re-read the configuration (after `pyproject.toml` / `numgil.toml` changed).
     pub fn reload_settings(&mut self) {
-        self.settings =
-            self.roots.first().and_then(|r| config::find(r)).and_then(|f| f.settings().ok()).unwrap_or_default();
+        self.settings = settings_for(&self.roots);
     }
 
     pub fn module(&self, path: &Path) -> Option<&ParsedModule> {
