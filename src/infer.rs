@@ -751,13 +751,16 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 args.push(self.eval(a));
             }
         }
-        let kwargs = call
-            .arguments
+        (args, self.keyword_values(call))
+    }
+
+    /// Values of a call's named keyword arguments (`**kwargs` spreads are skipped).
+    pub fn keyword_values(&mut self, call: &'a ast::ExprCall) -> Vec<(String, Value)> {
+        call.arguments
             .keywords
             .iter()
             .filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), self.eval(&k.value))))
-            .collect();
-        (args, kwargs)
+            .collect()
     }
 
     fn external_call(&mut self, q: &str, call: &'a ast::ExprCall) -> Value {

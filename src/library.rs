@@ -129,7 +129,8 @@ impl ArrayInfo {
     }
 }
 
-fn kwarg<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
+/// The value of keyword argument `name` of a call.
+pub fn kwarg<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
     call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
 }
 

@@ -5,6 +5,7 @@
 
 use crate::index::{ClassId, FuncId};
 use crate::infer::Evaluator;
+use crate::library::kwarg;
 use crate::value::{PoolFamily, Value};
 use crate::walk::{Hooks, WalkState};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -187,10 +188,6 @@ pub fn entries_of<'a>(
     }
 }
 
-fn kw<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
-    call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
-}
-
 /// Positional values of an `args=(...)` tuple and keyword values of a `kwargs={...}` dict.
 fn packed_args<'a>(
     ev: &mut Evaluator<'a, '_, '_>,
@@ -285,7 +282,7 @@ pub fn launcher_site<'a>(
                 (PoolFamily::MpPool, false) => "Pool",
                 (PoolFamily::Joblib, _) => return None,
             };
-            let func_expr = args.first().or_else(|| kw(call, "fn")).or_else(|| kw(call, "func"))?;
+            let func_expr = args.first().or_else(|| kwarg(call, "fn")).or_else(|| kwarg(call, "func"))?;
             let callee = ev.eval(func_expr);
             let (pos, kwargs) = match (kind.family, m) {
                 (PoolFamily::Executor, "submit") => {
@@ -293,21 +290,16 @@ pub fn launcher_site<'a>(
                         .iter()
                         .map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e) })
                         .collect();
-                    let kwargs = call
-                        .arguments
-                        .keywords
-                        .iter()
-                        .filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value))))
-                        .collect();
+                    let kwargs = ev.keyword_values(call);
                     (pos, kwargs)
                 }
                 (PoolFamily::Executor, "map") => (mapped_args(ev, &args[1..]), Vec::new()),
                 (PoolFamily::MpPool, "map" | "imap" | "imap_unordered" | "map_async") => {
-                    let it = args.get(1).or_else(|| kw(call, "iterable"));
+                    let it = args.get(1).or_else(|| kwarg(call, "iterable"));
                     (it.map(|e| vec![ev.eval(e).element()]).unwrap_or_default(), Vec::new())
                 }
                 (PoolFamily::MpPool, "starmap" | "starmap_async") => {
-                    let it = args.get(1).or_else(|| kw(call, "iterable"));
+                    let it = args.get(1).or_else(|| kwarg(call, "iterable"));
                     let elem = it.map(|e| ev.eval(e).element()).unwrap_or_default();
                     let pos = match elem {
                         Value::Tuple(items) => items.to_vec(),
@@ -316,8 +308,8 @@ pub fn launcher_site<'a>(
                     (pos, Vec::new())
                 }
                 (PoolFamily::MpPool, "apply" | "apply_async") => {
-                    let a = args.get(1).or_else(|| kw(call, "args"));
-                    let k = args.get(2).or_else(|| kw(call, "kwds"));
+                    let a = args.get(1).or_else(|| kwarg(call, "args"));
+                    let k = args.get(2).or_else(|| kwarg(call, "kwds"));
                     packed_args(ev, a, k)
                 }
                 _ => return None,
@@ -330,7 +322,7 @@ pub fn launcher_site<'a>(
     let callee = ev.eval(&call.func);
     if let Some(name) = user_launcher(ev, &callee) {
         // `task-launchers`: `launcher(func, *iterables)`, each task gets one element of each.
-        let f = ev.eval(args.first().or_else(|| kw(call, "func")).or_else(|| kw(call, "fn"))?);
+        let f = ev.eval(args.first().or_else(|| kwarg(call, "func")).or_else(|| kwarg(call, "fn"))?);
         let pos = mapped_args(ev, args.get(1..).unwrap_or_default());
         let data = pos.clone();
         let entries = entries_of(ev, &f, pos, Vec::new());
@@ -341,25 +333,20 @@ pub fn launcher_site<'a>(
             "asyncio.to_thread" | "asyncio.threads.to_thread" => {
                 let f = ev.eval(args.first()?);
                 let rest: Vec<Value> = args[1..].iter().map(|e| ev.eval(e)).collect();
-                let kwargs: Vec<(String, Value)> = call
-                    .arguments
-                    .keywords
-                    .iter()
-                    .filter_map(|k| k.arg.as_ref().map(|a| (a.to_string(), ev.eval(&k.value))))
-                    .collect();
+                let kwargs: Vec<(String, Value)> = ev.keyword_values(call);
                 let data = with_kwargs(&rest, &kwargs);
                 let entries = entries_of(ev, &f, rest, kwargs);
                 Some(site("asyncio.to_thread".into(), true, entries, data))
             }
             "threading.Thread" | "threading.Timer" | "multiprocessing.Process" => {
                 let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" { (1, 2, 3) } else { (1, 3, 4) };
-                let target = kw(call, if &**q == "threading.Timer" { "function" } else { "target" })
+                let target = kwarg(call, if &**q == "threading.Timer" { "function" } else { "target" })
                     .or_else(|| args.get(target_pos))?;
                 let f = ev.eval(target);
                 let (pos, kwargs) = packed_args(
                     ev,
-                    kw(call, "args").or_else(|| args.get(args_pos)),
-                    kw(call, "kwargs").or_else(|| args.get(kwargs_pos)),
+                    kwarg(call, "args").or_else(|| args.get(args_pos)),
+                    kwarg(call, "kwargs").or_else(|| args.get(kwargs_pos)),
                 );
                 let data = with_kwargs(&pos, &kwargs);
                 let entries = entries_of(ev, &f, pos, kwargs);

@@ -25,7 +25,7 @@
 
 use super::helpers::numpy_function;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::library::dtype_of;
+use crate::library::{dtype_of, kwarg};
 use crate::value::{Dtype, Value};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -120,22 +120,18 @@ fn creates_object_array<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a Exp
         if attr.attr.as_str() != "astype" || !checker.value(&attr.value).is_array() {
             return numpy_constructor_dtype(checker, call).is_some_and(|e| dtype_of(checker.ev, e) == Dtype::Object);
         }
-        call.arguments.args.first().or_else(|| keyword(call, "dtype"))
+        call.arguments.args.first().or_else(|| kwarg(call, "dtype"))
     } else {
         numpy_constructor_dtype(checker, call)
     };
     dtype_expr.is_some_and(|e| dtype_of(checker.ev, e) == Dtype::Object)
 }
 
-fn keyword<'a>(call: &'a ExprCall, name: &str) -> Option<&'a Expr> {
-    call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
-}
-
 /// The `dtype` argument of a numpy constructor call.
 fn numpy_constructor_dtype<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> Option<&'a Expr> {
     let f = numpy_function(checker, call)?;
     let &(_, pos) = CONSTRUCTORS.iter().find(|(n, _)| *n == f)?;
-    keyword(call, "dtype").or_else(|| call.arguments.args.get(pos))
+    kwarg(call, "dtype").or_else(|| call.arguments.args.get(pos))
 }
 
 fn reduces_object_array<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> bool {
