@@ -331,7 +331,8 @@ impl<'a> ModuleScopes<'a> {
             let s = &self.scopes[scope as usize];
             let skip_class = matches!(s.kind, ScopeKind::Class(_)) && !first;
             if !skip_class {
-                if s.globals.contains(name) {
+                // `global NAME` at module level declares the module's own name: already here.
+                if s.globals.contains(name) && scope != MODULE_SCOPE {
                     scope = MODULE_SCOPE;
                     first = false;
                     continue;
