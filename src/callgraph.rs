@@ -2,10 +2,11 @@
 //! functions, computes which functions each thread task reaches (with the call chain kept), and
 //! iterates parameter facts from launcher sites into task code until they are stable.
 
+use crate::flow::{FlowStats, add_entry};
 use crate::index::{ClassId, FuncId, ProjectIndex};
-use crate::infer::{Context, Evaluator, Frame, ParamFacts};
+use crate::infer::{Context, Evaluator, Frame, ParamFacts, ProgramFacts};
 use crate::scope::Jit;
-use crate::tasks::{CallEdge, CallerHooks, DiscoveryHooks, Entry, LauncherSite};
+use crate::tasks::{CallEdge, DiscoveryHooks, Entry, LauncherSite};
 use crate::triggers::Triggers;
 use crate::value::Value;
 use crate::walk::{Hooks, Walker};
@@ -28,7 +29,10 @@ pub struct TaskGraph {
     pub thread_reach: FxHashMap<FuncId, Reach>,
     /// Functions that run in process tasks.
     pub process_reach: FxHashMap<FuncId, Reach>,
-    pub params: ParamFacts,
+    /// The whole-program facts, with parameter facts from task code in place of the
+    /// project-wide join for the functions tasks reach.
+    pub facts: ProgramFacts,
+    pub flow_stats: FlowStats,
     /// Calls between project functions (from discovery and from task code with its facts).
     pub edges: Vec<CallEdge>,
 }
@@ -77,12 +81,12 @@ impl TaskGraph {
     /// entries: each reached function is walked (with the parameter facts known so far) to find
     /// the project functions it calls. Facts are iterated until stable.
     pub fn build(index: &ProjectIndex, triggers: &[Triggers]) -> TaskGraph {
-        let empty = ParamFacts::default();
+        let (program, flow_stats) = crate::flow::program_facts(index);
         let files: Vec<u32> = (0..index.modules.len() as u32).collect();
         let sites: Vec<LauncherSite> = files
             .par_iter()
             .flat_map_iter(|&file| {
-                let cx = Context::new(index, &empty);
+                let cx = Context::new(index, &program);
                 let mut sites = Vec::new();
                 // `task-launchers` from the configuration are found by their last name.
                 let text = index.modules[file as usize].source.text.as_str();
@@ -100,47 +104,47 @@ impl TaskGraph {
                 sites
             })
             .collect();
-        let sites = refine_launching_functions(index, sites);
         let mut graph = TaskGraph {
             sites,
             thread_reach: FxHashMap::default(),
             process_reach: FxHashMap::default(),
-            params: ParamFacts::default(),
+            facts: program.clone(),
+            flow_stats,
             edges: Vec::new(),
         };
         let entries: Vec<FuncId> = graph.sites.iter().flat_map(|s| s.entries.iter().map(|e| e.func)).collect();
         if entries.is_empty() {
             return graph;
         }
-        let mut facts = ParamFacts::default();
-        for site in &graph.sites {
-            for e in &site.entries {
-                add_facts(index, &mut facts, e);
-            }
-        }
-        let mut edges = Vec::new();
-        for _round in 0..4 {
-            edges = expand(index, &facts, &entries);
-            let mut next = ParamFacts::default();
+        let site_facts = |graph: &TaskGraph| {
+            let mut facts = ParamFacts::default();
             for site in &graph.sites {
                 for e in &site.entries {
-                    add_facts(index, &mut next, e);
+                    add_entry(index, &mut facts, e);
                 }
             }
+            facts
+        };
+        let mut task = site_facts(&graph);
+        let mut edges = Vec::new();
+        for _round in 0..4 {
+            let merged = merge_task_facts(&program, &task);
+            edges = expand(index, &merged, &entries);
+            let mut next = site_facts(&graph);
             for e in &edges {
                 let entry = match &e.args {
                     Some((args, kwargs)) => Entry { func: e.to, args: args.clone(), kwargs: kwargs.clone() },
                     None => Entry { func: e.to, args: vec![Value::Unknown; 16], kwargs: Vec::new() },
                 };
-                add_facts(index, &mut next, &entry);
+                add_entry(index, &mut next, &entry);
             }
-            let stable = next == facts;
-            facts = next;
+            let stable = next == task;
+            task = next;
             if stable {
                 break;
             }
         }
-        graph.params = facts;
+        graph.facts = merge_task_facts(&program, &task);
         graph.thread_reach = graph.reach(index, true, &edges);
         graph.process_reach = graph.reach(index, false, &edges);
         graph.edges = edges;
@@ -202,77 +206,9 @@ impl TaskGraph {
     }
 }
 
-/// Functions that launch tasks get no facts for their parameters in the first pass. Give them
-/// the join of the arguments they are called with anywhere in the project (one level: the
-/// callers of launching functions), and find their launcher sites again with those facts.
-fn refine_launching_functions(index: &ProjectIndex, sites: Vec<LauncherSite>) -> Vec<LauncherSite> {
-    // Only sites that lack something a caller could supply: an unresolved callable, or data
-    // (arguments, iterables' elements) of unknown value.
-    let lacking = |s: &&LauncherSite| {
-        s.entries.is_empty()
-            || s.data.contains(&Value::Unknown)
-            || s.entries.iter().any(|e| e.args.contains(&Value::Unknown))
-    };
-    let launching: FxHashSet<FuncId> = sites
-        .iter()
-        .filter(lacking)
-        .filter_map(|s| s.from)
-        .filter(|f| {
-            index.func(*f).positional_count() > 0
-                || index.func(*f).node.parameters().is_some_and(|p| !p.kwonlyargs.is_empty())
-        })
-        .collect();
-    if launching.is_empty() {
-        return sites;
-    }
-    let mut names: Vec<String> =
-        launching.iter().filter_map(|f| index.func(*f).qualname.rsplit('.').next().map(str::to_string)).collect();
-    names.sort();
-    names.dedup();
-    let Ok(ac) =
-        aho_corasick::AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(&names)
-    else {
-        return sites;
-    };
-    let empty = ParamFacts::default();
-    let calls: Vec<Entry> = (0..index.modules.len() as u32)
-        .into_par_iter()
-        .flat_map_iter(|file| {
-            let text = index.modules[file as usize].source.text.as_str();
-            let offsets = crate::triggers::called_words(&ac, text);
-            if offsets.is_empty() {
-                return Vec::new();
-            }
-            let wanted = |r: TextRange| crate::triggers::any_in(&offsets, r);
-            let cx = Context::new(index, &empty);
-            let mut calls = Vec::new();
-            for unit in candidate_units(index, file, wanted) {
-                calls.extend(walk_unit(&cx, unit, CallerHooks { targets: &launching, calls: Vec::new() }).calls);
-            }
-            calls
-        })
-        .collect();
-    if calls.is_empty() {
-        return sites;
-    }
-    let mut facts = ParamFacts::default();
-    for c in &calls {
-        add_facts(index, &mut facts, c);
-    }
-    let cx = Context::new(index, &facts);
-    let mut out: Vec<LauncherSite> =
-        sites.into_iter().filter(|s| !s.from.is_some_and(|f| facts.contains_key(&f))).collect();
-    let mut redo: Vec<FuncId> = facts.keys().copied().collect();
-    redo.sort();
-    for f in redo {
-        out.extend(walk_unit(&cx, Unit::Function(f), DiscoveryHooks::new(f.file, Some(f), false)).sites);
-    }
-    out
-}
-
 /// Walk every function reachable from `entries` (breadth-first, in parallel per level) and
 /// return the calls between project functions found there.
-fn expand(index: &ProjectIndex, facts: &ParamFacts, entries: &[FuncId]) -> Vec<CallEdge> {
+fn expand(index: &ProjectIndex, facts: &ProgramFacts, entries: &[FuncId]) -> Vec<CallEdge> {
     let mut seen: FxHashSet<FuncId> = entries.iter().copied().collect();
     let mut frontier: Vec<FuncId> = seen.iter().copied().collect();
     frontier.sort();
@@ -317,24 +253,20 @@ pub fn candidate_units(index: &ProjectIndex, file: u32, wanted: impl Fn(TextRang
     units
 }
 
-/// Join an entry's argument values into the callee's parameter facts.
-fn add_facts(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
-    let info = index.func(e.func);
-    let names: Vec<&str> = info.params().iter().map(|p| p.name.as_str()).collect();
-    let positional = info.positional_count();
-    let slot = params.entry(e.func).or_insert_with(|| vec![Value::Unbound; names.len()]);
-    let mut given = vec![Value::Unbound; names.len()];
-    for (i, v) in e.args.iter().enumerate().take(positional) {
-        given[i] = v.clone();
-    }
-    for (k, v) in &e.kwargs {
-        if let Some(i) = names.iter().position(|n| n == k) {
-            given[i] = v.clone();
+/// The program facts with task-code parameter facts in place where task code supplies them
+/// (a slot the task code leaves unbound keeps the project-wide join: a default, say).
+fn merge_task_facts(program: &ProgramFacts, task: &ParamFacts) -> ProgramFacts {
+    let mut merged = program.clone();
+    for (f, slots) in task {
+        let base = merged.params.entry(*f).or_insert_with(|| vec![Value::Unbound; slots.len()]);
+        if base.len() < slots.len() {
+            base.resize(slots.len(), Value::Unbound);
+        }
+        for (b, t) in base.iter_mut().zip(slots) {
+            if *t != Value::Unbound {
+                *b = t.clone();
+            }
         }
     }
-    for (s, g) in slot.iter_mut().zip(given.iter()) {
-        // A parameter not passed at this site keeps its default: unknown to us.
-        let g = if *g == Value::Unbound { Value::Unknown } else { g.clone() };
-        *s = s.join(&g);
-    }
+    merged
 }

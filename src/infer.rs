@@ -12,8 +12,21 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::sync::Arc;
 
-/// Parameter facts per function, from launcher sites and task callers.
+/// Parameter facts per function: one slot per named parameter, then one for `*args`.
 pub type ParamFacts = FxHashMap<FuncId, Vec<Value>>;
+
+/// What the whole-program value-flow pass (`crate::flow`) knows, read by every evaluator.
+#[derive(Debug, Default, Clone)]
+pub struct ProgramFacts {
+    pub params: ParamFacts,
+    /// Direct project subclasses of each project class.
+    pub subclasses: FxHashMap<ClassId, Vec<ClassId>>,
+    /// The join of every value put into a `queue.Queue` in the project.
+    pub queue_items: Value,
+}
+
+/// A method's receiver may be an instance of any subclass: at most this many are followed.
+const MAX_SUBCLASSES: usize = 24;
 
 const MAX_DEPTH: u32 = 6;
 
@@ -29,13 +42,30 @@ pub struct EvalCache {
 /// What every evaluator of one analysis phase shares.
 pub struct Context<'a, 'p> {
     pub index: &'p ProjectIndex<'a>,
-    pub params: &'p ParamFacts,
+    pub facts: &'p ProgramFacts,
     pub cache: RefCell<EvalCache>,
 }
 
 impl<'a, 'p> Context<'a, 'p> {
-    pub fn new(index: &'p ProjectIndex<'a>, params: &'p ParamFacts) -> Self {
-        Context { index, params, cache: RefCell::new(EvalCache::default()) }
+    pub fn new(index: &'p ProjectIndex<'a>, facts: &'p ProgramFacts) -> Self {
+        Context { index, facts, cache: RefCell::new(EvalCache::default()) }
+    }
+
+    /// The class and its project subclasses, transitively (capped).
+    pub fn with_subclasses(&self, c: ClassId) -> Vec<ClassId> {
+        let mut out = vec![c];
+        let mut i = 0;
+        while i < out.len() && out.len() < MAX_SUBCLASSES {
+            if let Some(subs) = self.facts.subclasses.get(&out[i]) {
+                for s in subs {
+                    if !out.contains(s) {
+                        out.push(*s);
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
     }
 }
 
@@ -199,24 +229,31 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn param_value(&mut self, func: FuncId, index: usize) -> Value {
         let info = self.index().func(func);
         let params = info.params();
+        let flow = match self.cx.facts.params.get(&func).and_then(|v| v.get(index)) {
+            Some(Value::Unbound) | None => Value::Unknown,
+            Some(v) => v.clone(),
+        };
         let Some(param) = params.get(index) else {
-            return Value::Unknown;
+            // `*args`: a tuple of what the callers passed beyond the named parameters.
+            return flow;
         };
         if index == 0 && info.takes_self() {
+            // The receiver may be an instance of any subclass: `self.method()` dispatches to
+            // every override.
             let class = ClassId { file: func.file, local: info.class.unwrap_or_default() };
-            return if info.is_classmethod { Value::Class(class) } else { Value::Instance(class) };
+            let classes = self.cx.with_subclasses(class);
+            return if info.is_classmethod {
+                Value::union_of(classes.into_iter().map(Value::Class))
+            } else {
+                Value::union_of(classes.into_iter().map(Value::Instance))
+            };
         }
         if let Some(a) = &param.annotation {
             let mut ev = self.child(func.file, info.parent_scope);
-            let v = ev.annotation_value(a);
-            if v != Value::Unknown {
-                return v;
-            }
+            let declared = ev.annotation_value(a);
+            return refine(declared, flow);
         }
-        match self.cx.params.get(&func).and_then(|v| v.get(index)) {
-            Some(Value::Unbound) | None => Value::Unknown,
-            Some(v) => v.clone(),
-        }
+        flow
     }
 
     /// Resolve a qualified name (`numpy.sum`, `pkg.stats.spread`): project modules and their
@@ -321,6 +358,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     /// An instance of the type a value names.
     fn type_instance(&mut self, t: &Value) -> Value {
         match t {
+            Value::Union(items) => Value::union_of(items.iter().map(|m| self.type_instance(m))),
             Value::Class(c) => Value::Instance(*c),
             Value::External(q) => library::instance_of_type(q),
             _ => Value::Unknown,
@@ -331,6 +369,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     pub fn attribute(&mut self, v: Value, attr: &str) -> Value {
         match v {
+            Value::Union(items) => join_all(items.iter().map(|m| self.attribute(m.clone(), attr))),
             Value::External(q) => Value::External(Arc::from(format!("{q}.{attr}"))),
             Value::Module(m) => self.module_attribute(m, attr),
             Value::Array(info) => library::array_attribute(info, attr),
@@ -689,33 +728,46 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn eval_call(&mut self, call: &'a ast::ExprCall) -> Value {
         if let Expr::Attribute(attr) = &*call.func {
             let recv = self.eval(&attr.value);
-            let m = attr.attr.as_str();
-            match &recv {
-                Value::Array(info) => return library::array_method(self, *info, m, call),
-                Value::ExternalInstance(q) => {
-                    if let Some(v) = library::instance_method(self, q, m, call) {
-                        return v;
-                    }
-                }
-                Value::List(e) => {
-                    return match m {
-                        "copy" => recv.clone(),
-                        "pop" => (**e).clone(),
-                        _ => Value::Unknown,
-                    };
-                }
-                Value::Unknown if m == "to_numpy" => return Value::unknown_array(),
-                _ => {}
-            }
-            let callee = self.attribute(recv, m);
-            return self.call_value(&callee, call);
+            return self.method_call(recv, attr.attr.as_str(), call);
         }
         let callee = self.eval(&call.func);
         self.call_value(&callee, call)
     }
 
+    /// `recv.m(...)`: library models for arrays, lists and outside instances, else the
+    /// attribute called. A union receiver calls the method of every member.
+    fn method_call(&mut self, recv: Value, m: &str, call: &'a ast::ExprCall) -> Value {
+        match &recv {
+            Value::Union(items) => {
+                let items = items.clone();
+                return join_all(items.iter().map(|r| self.method_call(r.clone(), m, call)));
+            }
+            Value::Array(info) => return library::array_method(self, *info, m, call),
+            Value::ExternalInstance(q) => {
+                if let Some(v) = library::instance_method(self, q, m, call) {
+                    return v;
+                }
+            }
+            Value::List(e) => {
+                return match m {
+                    "copy" => recv.clone(),
+                    "pop" => (**e).clone(),
+                    _ => Value::Unknown,
+                };
+            }
+            Value::Unknown if m == "to_numpy" => return Value::unknown_array(),
+            _ => {}
+        }
+        let callee = self.attribute(recv, m);
+        self.call_value(&callee, call)
+    }
+
     pub fn call_value(&mut self, callee: &Value, call: &'a ast::ExprCall) -> Value {
         match callee {
+            Value::Union(items) => {
+                let items = items.clone();
+                join_all(items.iter().map(|c| self.call_value(c, call)))
+            }
             Value::External(q) => self.external_call(q, call),
             Value::Function(f) | Value::BoundMethod(f, _) => self.return_value(*f),
             Value::Class(c) => Value::Instance(*c),
@@ -846,9 +898,14 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let info = self.index().func(f);
         let mut ev = self.child(f.file, info.scope);
         let mut frame = Frame { scope: info.scope, vars: FxHashMap::default() };
-        for (i, p) in info.params().iter().enumerate() {
+        let params = info.params();
+        for (i, p) in params.iter().enumerate() {
             let v = ev.param_value(f, i);
             frame.vars.insert(p.name.as_str(), v);
+        }
+        if let Some(vararg) = info.node.parameters().and_then(|p| p.vararg.as_deref()) {
+            let v = ev.param_value(f, params.len());
+            frame.vars.insert(vararg.name.as_str(), v);
         }
         ev.frames.push(frame);
         ev
@@ -858,6 +915,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 /// What `with X as v` binds: executors, pools and most context managers return themselves.
 pub fn enter_value(v: Value) -> Value {
     match v {
+        Value::Union(items) => Value::union_of(items.iter().cloned().map(enter_value)),
         Value::Pool(_) | Value::Instance(_) | Value::ExternalInstance(_) => v,
         _ => Value::Unknown,
     }
@@ -884,4 +942,34 @@ pub fn pool_constructor(q: &str) -> Option<PoolKind> {
         _ => return None,
     };
     Some(PoolKind { family, threads })
+}
+
+/// The join of several values (unknown when there are none).
+pub fn join_all(values: impl IntoIterator<Item = Value>) -> Value {
+    let mut acc = Value::Unbound;
+    for v in values {
+        acc = acc.join(&v);
+        if acc == Value::Unknown {
+            break;
+        }
+    }
+    acc.or_unknown()
+}
+
+/// Combine a declared (annotation) value with what flows in: the more precise fact wins, so an
+/// unranked `np.ndarray` annotation never erases the rank a caller proved.
+pub fn refine(declared: Value, flow: Value) -> Value {
+    match (&declared, &flow) {
+        (Value::Unknown, _) => flow,
+        (_, Value::Unknown) => declared,
+        (Value::Array(d), Value::Array(f)) => Value::Array(crate::value::ArrayInfo {
+            dtype: if d.dtype == Dtype::Unknown { f.dtype } else { d.dtype },
+            ndim: d.ndim.or(f.ndim),
+        }),
+        (Value::List(d), Value::List(f)) => Value::list_of(refine((**d).clone(), (**f).clone())),
+        (Value::List(d), Value::Iter(f)) | (Value::Iter(d), Value::Iter(f) | Value::List(f)) => {
+            Value::iter_of(refine((**d).clone(), (**f).clone()))
+        }
+        _ => declared,
+    }
 }

@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod docs;
 pub mod fix;
+pub mod flow;
 pub mod index;
 pub mod infer;
 pub mod kernels;

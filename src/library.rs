@@ -457,6 +457,7 @@ pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast:
             Value::ExternalInstance(Arc::from("asyncio.AbstractEventLoop"))
         }
         "multiprocessing.get_context" => Value::ExternalInstance(Arc::from("multiprocessing.context")),
+        _ if crate::flow::is_queue_class(q) => Value::ExternalInstance(Arc::from(q)),
         "threading.Thread" => Value::ExternalInstance(Arc::from("threading.Thread")),
         "pandas.DataFrame" | "pandas.Series" | "pandas.read_csv" | "pandas.read_parquet" => {
             Value::ExternalInstance(Arc::from("pandas.DataFrame"))
@@ -830,6 +831,9 @@ pub fn instance_method<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, m: &str, cal
         }),
         "numpy.random.SeedSequence" if m == "spawn" => {
             Some(Value::list_of(Value::ExternalInstance(Arc::from("numpy.random.SeedSequence"))))
+        }
+        _ if matches!(m, "get" | "get_nowait") && crate::flow::is_queue_class(q) => {
+            Some(ev.cx.facts.queue_items.clone().or_unknown())
         }
         "multiprocessing.context" if m == "Pool" => {
             Some(Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false }))

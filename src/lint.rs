@@ -105,7 +105,7 @@ pub fn lint(index: &ProjectIndex, graph: &TaskGraph, triggers: &[Triggers], sett
         .par_iter()
         .enumerate()
         .flat_map_iter(|(file, units)| {
-            let cx = Context::new(index, &graph.params);
+            let cx = Context::new(index, &graph.facts);
             let mut out = Vec::new();
             for &unit in units {
                 let (task, site) = match unit {

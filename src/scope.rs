@@ -151,6 +151,11 @@ impl<'a> FunctionInfo<'a> {
         p.posonlyargs.iter().chain(p.args.iter()).chain(p.kwonlyargs.iter()).map(|p| &p.parameter).collect()
     }
 
+    /// Whether the function takes `*args`.
+    pub fn has_vararg(&self) -> bool {
+        self.node.parameters().is_some_and(|p| p.vararg.is_some())
+    }
+
     pub fn positional_count(&self) -> usize {
         self.node.parameters().map_or(0, |p| p.posonlyargs.len() + p.args.len())
     }
@@ -570,7 +575,12 @@ impl<'a> Binder<'a> {
             let prm = &pw.parameter;
             self.bind(prm.name.as_str(), prm.name.range(), BindingKind::Parameter { func, index });
         }
-        for prm in [&p.vararg, &p.kwarg].into_iter().flatten() {
+        // `*args` is the slot after the named parameters (a tuple of the extra positionals).
+        if let Some(prm) = &p.vararg {
+            let index = p.posonlyargs.len() + p.args.len() + p.kwonlyargs.len();
+            self.bind(prm.name.as_str(), prm.name.range(), BindingKind::Parameter { func, index });
+        }
+        if let Some(prm) = &p.kwarg {
             self.bind(prm.name.as_str(), prm.name.range(), BindingKind::Opaque);
         }
     }

@@ -10,7 +10,6 @@ use crate::value::{PoolFamily, Value};
 use crate::walk::{Hooks, WalkState};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use rustc_hash::FxHashSet;
 
 /// A project function a launcher runs, with the arguments it is called with.
 #[derive(Debug, Clone)]
@@ -107,13 +106,12 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
         };
         let callee = ev.eval(&call.func);
         let direct = match &callee {
-            Value::Class(c) => ev.find_method(*c, "__init__").map(|init| {
-                let (args, kwargs) = ev.call_args(call);
-                let mut all = vec![Value::Instance(*c)];
-                all.extend(args);
-                vec![Entry { func: init, args: all, kwargs }]
-            }),
-            Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_) | Value::Instance(_) => {
+            Value::Class(_)
+            | Value::Function(_)
+            | Value::BoundMethod(..)
+            | Value::Partial(_)
+            | Value::Instance(_)
+            | Value::Union(_) => {
                 let (args, kwargs) = ev.call_args(call);
                 Some(entries_of(ev, &callee, args, kwargs))
             }
@@ -137,27 +135,6 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
     }
 }
 
-/// Walker hooks that collect the argument values of calls to a given set of functions.
-pub struct CallerHooks<'s> {
-    pub targets: &'s FxHashSet<FuncId>,
-    pub calls: Vec<Entry>,
-}
-
-impl<'a> Hooks<'a> for CallerHooks<'_> {
-    fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState<'a>) {
-        let Expr::Call(call) = expr else { return };
-        let callee = ev.eval(&call.func);
-        let hit = match &callee {
-            Value::Function(f) | Value::BoundMethod(f, _) => self.targets.contains(f),
-            _ => false,
-        };
-        if hit {
-            let (args, kwargs) = ev.call_args(call);
-            self.calls.extend(entries_of(ev, &callee, args, kwargs));
-        }
-    }
-}
-
 /// The project functions a callable value runs, with arguments prepended by binding
 /// (`self` of a bound method, `functools.partial` arguments).
 pub fn entries_of<'a>(
@@ -167,6 +144,7 @@ pub fn entries_of<'a>(
     kwargs: Vec<(String, Value)>,
 ) -> Vec<Entry> {
     match v {
+        Value::Union(items) => items.iter().flat_map(|m| entries_of(ev, m, args.clone(), kwargs.clone())).collect(),
         Value::Function(f) => vec![Entry { func: *f, args, kwargs }],
         Value::BoundMethod(f, c) => {
             let mut all = vec![Value::Instance(*c)];
@@ -180,6 +158,15 @@ pub fn entries_of<'a>(
             kw.extend(kwargs);
             entries_of(ev, &p.func, all, kw)
         }
+        // Calling a class runs its `__init__` on a new instance.
+        Value::Class(c) => match ev.find_method(*c, "__init__") {
+            Some(init) => {
+                let mut all = vec![Value::Instance(*c)];
+                all.extend(args);
+                vec![Entry { func: init, args: all, kwargs }]
+            }
+            None => Vec::new(),
+        },
         Value::Instance(c) => match ev.find_method(*c, "__call__") {
             Some(f) => entries_of(ev, &Value::BoundMethod(f, *c), args, kwargs),
             None => Vec::new(),
@@ -274,7 +261,13 @@ pub fn launcher_site<'a>(
             let entries = entries_of(ev, &callee, rest, Vec::new());
             return Some(site("loop.run_in_executor".into(), threads, entries, data));
         }
-        if let Value::Pool(kind) = ev.eval(&attr.value) {
+        let recv = ev.eval(&attr.value);
+        // A receiver that may be several pools (an alias bound on two paths) launches on the
+        // thread pool if it may be one; a process pool otherwise.
+        let pools: Vec<crate::value::PoolKind> =
+            recv.alternatives().iter().filter_map(|v| if let Value::Pool(k) = v { Some(*k) } else { None }).collect();
+        let chosen = pools.iter().find(|k| k.threads).or(pools.first()).copied();
+        if let Some(kind) = chosen {
             let prefix = match (kind.family, kind.threads) {
                 (PoolFamily::Executor, true) => "ThreadPoolExecutor",
                 (PoolFamily::Executor, false) => "ProcessPoolExecutor",

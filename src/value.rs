@@ -105,7 +105,15 @@ pub enum Value {
     Vectorized,
     /// `joblib.delayed(f)(args...)`.
     Delayed(Arc<Partial>),
+    /// One of several objects: a name bound to different functions, classes, instances or
+    /// pools on different paths (`if`/`else`, `try`/`except ImportError`), or `self` in a
+    /// method of a class with subclasses. Calls and attribute reads apply to every member.
+    /// Never contains an array or another union.
+    Union(Arc<[Value]>),
 }
+
+/// A union with more members than this is treated as unknown.
+pub const MAX_UNION: usize = 32;
 
 impl Value {
     pub fn external(q: &str) -> Value {
@@ -151,6 +159,52 @@ impl Value {
         }
     }
 
+    /// Values that are objects a union can hold (callables, classes, instances, pools,
+    /// modules, things outside the project).
+    pub fn is_object(&self) -> bool {
+        matches!(
+            self,
+            Value::Function(_)
+                | Value::BoundMethod(..)
+                | Value::Partial(_)
+                | Value::Class(_)
+                | Value::Instance(_)
+                | Value::Pool(_)
+                | Value::External(_)
+                | Value::ExternalInstance(_)
+                | Value::Module(_)
+                | Value::DelayedFn(_)
+                | Value::Vectorized
+                | Value::Union(_)
+        )
+    }
+
+    /// The possible objects: a union's members, or the value itself.
+    pub fn alternatives(&self) -> &[Value] {
+        match self {
+            Value::Union(items) => items,
+            v => std::slice::from_ref(v),
+        }
+    }
+
+    /// A union of objects (flattened, deduplicated; one member is itself; too many is unknown).
+    pub fn union_of(items: impl IntoIterator<Item = Value>) -> Value {
+        let mut out: Vec<Value> = Vec::new();
+        for v in items {
+            for m in v.alternatives() {
+                if !out.contains(m) {
+                    out.push(m.clone());
+                }
+            }
+        }
+        match out.len() {
+            0 => Value::Unknown,
+            1 => out.pop().unwrap_or_default(),
+            n if n > MAX_UNION => Value::Unknown,
+            _ => Value::Union(out.into()),
+        }
+    }
+
     /// Least upper bound. `Unbound` is bottom, `Unknown` is top; `None` joins away, because a
     /// value that is sometimes `None` and is then used as an array must be an array there.
     pub fn join(&self, other: &Value) -> Value {
@@ -161,7 +215,8 @@ impl Value {
             // An object that is sometimes `None` and then used is the object there. Not for
             // names like a dtype, where `None` is a meaningful alternative.
             (None, x) | (x, None) => match x {
-                Array(_) | Instance(_) | ExternalInstance(_) | Pool(_) | List(_) => x.clone(),
+                Array(_) | Instance(_) | ExternalInstance(_) | Pool(_) | List(_) | Function(_) | BoundMethod(..)
+                | Partial(_) | Class(_) | Union(_) => x.clone(),
                 _ => Unknown,
             },
             (Array(a), Array(b)) => Array(a.join(*b)),
@@ -172,6 +227,7 @@ impl Value {
             }
             (a, b) if a == b => a.clone(),
             (ArrayScalar, PyScalar) | (PyScalar, ArrayScalar) => PyScalar,
+            (a, b) if a.is_object() && b.is_object() => Value::union_of([a.clone(), b.clone()]),
             _ => Unknown,
         }
     }

@@ -1,0 +1,344 @@
+//! The whole-program value-flow pass (PyCG's assignment-graph design, extended with numgil's
+//! value facts). Before any task is discovered or any rule runs, every call site in the
+//! project is evaluated flow-insensitively, and the argument values it passes (positional,
+//! keyword, `*args` packing, defaults) are joined into the callee's parameter facts; launcher
+//! sites pass their task arguments the same way. Because a parameter's value can be a
+//! callable, a class, a pool or an array that another call site passed, the pass is iterated
+//! until the facts stop changing (capped: see [`MAX_ROUNDS`]). The same pass records the
+//! project's class hierarchy (so a method called on `self` dispatches to every override) and
+//! the values put into `queue.Queue` objects (what `get()` returns).
+
+use crate::index::{ClassId, FuncId, ProjectIndex};
+use crate::infer::{Context, Evaluator, ParamFacts, ProgramFacts};
+use crate::tasks::{Entry, entries_of, launcher_site};
+use crate::value::Value;
+use rayon::prelude::*;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
+use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Rounds of the parameter fixpoint. Each round evaluates the call sites of units whose
+/// inputs changed; a chain of `k` hand-offs (a pool created in `main`, passed to `run`, passed
+/// to `dispatch`, ...) needs `k` rounds.
+pub const MAX_ROUNDS: usize = 6;
+
+/// Counters for `NUMGIL_TIMINGS=1`: how much the pass did, and whether a cap was hit.
+#[derive(Debug, Default)]
+pub struct FlowStats {
+    pub rounds: usize,
+    pub call_sites: usize,
+    pub capped: bool,
+}
+
+/// Run the pass over the whole project.
+pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
+    let mut facts = ProgramFacts { subclasses: class_hierarchy(index), ..Default::default() };
+    let mut stats = FlowStats::default();
+    let files: Vec<u32> = (0..index.modules.len() as u32).collect();
+    // Which files to evaluate this round: all at first, then the files of functions whose
+    // facts changed and the files that name them.
+    let mut dirty: Vec<bool> = vec![true; files.len()];
+    for round in 0..MAX_ROUNDS {
+        stats.rounds = round + 1;
+        let sites = AtomicUsize::new(0);
+        let found: Vec<(Vec<Entry>, Vec<Value>)> = files
+            .par_iter()
+            .filter(|&&f| dirty[f as usize])
+            .map(|&file| {
+                let cx = Context::new(index, &facts);
+                let mut v = CallVisitor::new(&cx, file);
+                v.visit_body(&index.modules[file as usize].ast.body);
+                sites.fetch_add(v.sites, Ordering::Relaxed);
+                (v.entries, v.queued)
+            })
+            .collect();
+        stats.call_sites += sites.into_inner();
+        let mut next = facts.params.clone();
+        let mut queued = facts.queue_items.clone();
+        for (entries, q) in &found {
+            for e in entries {
+                add_entry(index, &mut next, e);
+            }
+            for v in q {
+                queued = queued.join(v);
+            }
+        }
+        let changed: Vec<FuncId> =
+            next.iter().filter(|(f, v)| facts.params.get(*f) != Some(*v)).map(|(f, _)| *f).collect();
+        let queue_changed = queued != facts.queue_items;
+        facts.params = next;
+        facts.queue_items = queued;
+        if changed.is_empty() && !queue_changed {
+            return (facts, stats);
+        }
+        if queue_changed {
+            dirty = vec![true; files.len()];
+        } else {
+            dirty = vec![false; files.len()];
+            let mut names: Vec<&str> = Vec::new();
+            for f in &changed {
+                dirty[f.file as usize] = true;
+                if let Some(n) = index.func(*f).qualname.rsplit('.').next() {
+                    names.push(n);
+                }
+            }
+            names.sort_unstable();
+            names.dedup();
+            mark_naming_files(index, &names, &mut dirty);
+        }
+    }
+    stats.capped = true;
+    (facts, stats)
+}
+
+/// Mark the files whose text names any of `names` as a whole identifier.
+fn mark_naming_files(index: &ProjectIndex, names: &[&str], dirty: &mut [bool]) {
+    let Ok(ac) = aho_corasick::AhoCorasick::new(names) else {
+        dirty.iter_mut().for_each(|d| *d = true);
+        return;
+    };
+    let hits: Vec<bool> = index
+        .modules
+        .par_iter()
+        .map(|m| {
+            let text = m.source.text.as_str();
+            let bytes = text.as_bytes();
+            ac.find_iter(text).any(|h| {
+                let before = h.start() == 0 || !is_ident(bytes[h.start() - 1]);
+                let after = h.end() == bytes.len() || !is_ident(bytes[h.end()]);
+                before && after
+            })
+        })
+        .collect();
+    for (d, h) in dirty.iter_mut().zip(hits) {
+        *d |= h;
+    }
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Direct project subclasses of every project class (bases evaluated where the class is
+/// defined, so aliases and imports across modules resolve).
+fn class_hierarchy(index: &ProjectIndex) -> FxHashMap<ClassId, Vec<ClassId>> {
+    let empty = ProgramFacts::default();
+    let pairs: Vec<(ClassId, ClassId)> = (0..index.modules.len() as u32)
+        .into_par_iter()
+        .flat_map_iter(|file| {
+            let cx = Context::new(index, &empty);
+            let scopes = index.module_scopes(file);
+            let mut out = Vec::new();
+            for (local, c) in scopes.classes.iter().enumerate() {
+                let class = ClassId { file, local: local as u32 };
+                for b in c.bases() {
+                    let mut ev = Evaluator::new(&cx, file, c.parent_scope);
+                    for base in ev.eval(b).alternatives() {
+                        if let Value::Class(bc) = base
+                            && *bc != class
+                        {
+                            out.push((*bc, class));
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut map: FxHashMap<ClassId, Vec<ClassId>> = FxHashMap::default();
+    for (base, sub) in pairs {
+        map.entry(base).or_default().push(sub);
+    }
+    for v in map.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    map
+}
+
+/// Join a call's argument values into the callee's parameter slots: named parameters in
+/// order, then one slot for `*args` (a tuple of the extra positional values).
+pub fn add_entry(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
+    let info = index.func(e.func);
+    let names: Vec<&str> = info.params().iter().map(|p| p.name.as_str()).collect();
+    let positional = info.positional_count();
+    let slots = names.len() + usize::from(info.has_vararg());
+    let slot = params.entry(e.func).or_insert_with(|| vec![Value::Unbound; slots]);
+    let mut given = vec![Value::Unbound; slots];
+    for (i, v) in e.args.iter().enumerate().take(positional) {
+        given[i] = v.clone();
+    }
+    if info.has_vararg() {
+        let extra: Vec<Value> = e.args.iter().skip(positional).cloned().collect();
+        given[names.len()] = Value::Tuple(extra.into());
+    }
+    for (k, v) in &e.kwargs {
+        if let Some(i) = names.iter().position(|n| n == k) {
+            given[i] = v.clone();
+        }
+    }
+    for (s, g) in slot.iter_mut().zip(given) {
+        // A parameter not passed at this site holds its default (joined in by the pass).
+        if g != Value::Unbound {
+            *s = s.join(&g);
+        }
+    }
+}
+
+/// Visits every call in one module, evaluating it flow-insensitively in the scope it is in.
+struct CallVisitor<'a, 'p, 'c> {
+    cx: &'c Context<'a, 'p>,
+    file: u32,
+    scope: crate::scope::ScopeId,
+    entries: Vec<Entry>,
+    queued: Vec<Value>,
+    sites: usize,
+}
+
+impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
+    fn new(cx: &'c Context<'a, 'p>, file: u32) -> Self {
+        CallVisitor { cx, file, scope: 0, entries: Vec::new(), queued: Vec::new(), sites: 0 }
+    }
+
+    fn ev(&self) -> Evaluator<'a, 'p, 'c> {
+        Evaluator::new(self.cx, self.file, self.scope)
+    }
+
+    fn in_scope(&mut self, scope: Option<crate::scope::ScopeId>, f: impl FnOnce(&mut Self)) {
+        let Some(scope) = scope else { return };
+        let saved = std::mem::replace(&mut self.scope, scope);
+        f(self);
+        self.scope = saved;
+    }
+
+    /// The defaults of a function's parameters are values the parameters may hold.
+    fn defaults(&mut self, def_start: ruff_text_size::TextSize, params: Option<&'a ast::Parameters>) {
+        let Some(p) = params else { return };
+        let scopes = self.cx.index.module_scopes(self.file);
+        let Some(&local) = scopes.function_at.get(&def_start) else { return };
+        let func = FuncId { file: self.file, local };
+        let names: Vec<(usize, &'a Expr)> = p
+            .posonlyargs
+            .iter()
+            .chain(p.args.iter())
+            .chain(p.kwonlyargs.iter())
+            .enumerate()
+            .filter_map(|(i, pw)| pw.default.as_deref().map(|d| (i, d)))
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        let mut ev = self.ev();
+        let params = self.cx.index.func(func).params();
+        let kwargs = names.into_iter().map(|(i, d)| (params[i].name.to_string(), ev.eval(d))).collect();
+        self.entries.push(Entry { func, args: Vec::new(), kwargs });
+    }
+
+    fn call(&mut self, call: &'a ast::ExprCall) {
+        self.sites += 1;
+        let mut ev = self.ev();
+        if let Some(site) = launcher_site(&mut ev, call, self.file, None) {
+            self.entries.extend(site.entries);
+        }
+        if let Expr::Attribute(attr) = &*call.func
+            && matches!(attr.attr.as_str(), "put" | "put_nowait")
+        {
+            let recv = ev.eval(&attr.value);
+            if recv.alternatives().iter().any(is_queue)
+                && let Some(item) = call.arguments.args.first()
+            {
+                self.queued.push(ev.eval(item));
+            }
+        }
+        let callee = ev.eval(&call.func);
+        if !callee.alternatives().iter().any(|c| {
+            matches!(
+                c,
+                Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_) | Value::Class(_) | Value::Instance(_)
+            )
+        }) {
+            return;
+        }
+        let (args, kwargs) = ev.call_args(call);
+        self.entries.extend(entries_of(&mut ev, &callee, args, kwargs));
+    }
+}
+
+/// A `queue` module (or multiprocessing) queue instance.
+pub fn is_queue(v: &Value) -> bool {
+    match v {
+        Value::ExternalInstance(q) => is_queue_class(q),
+        _ => false,
+    }
+}
+
+/// Queue classes whose `get()` returns what `put()` was given.
+pub fn is_queue_class(q: &str) -> bool {
+    matches!(
+        q,
+        "queue.Queue"
+            | "queue.SimpleQueue"
+            | "queue.LifoQueue"
+            | "queue.PriorityQueue"
+            | "multiprocessing.Queue"
+            | "multiprocessing.JoinableQueue"
+            | "multiprocessing.SimpleQueue"
+            | "asyncio.Queue"
+    )
+}
+
+impl<'a> Visitor<'a> for CallVisitor<'a, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        let scopes = self.cx.index.module_scopes(self.file);
+        match stmt {
+            Stmt::FunctionDef(def) => {
+                for d in &def.decorator_list {
+                    self.visit_decorator(d);
+                }
+                self.defaults(def.range.start(), Some(&def.parameters));
+                let scope = scopes.function_at.get(&def.range.start()).map(|&f| scopes.functions[f as usize].scope);
+                self.in_scope(scope, |v| v.visit_body(&def.body));
+            }
+            Stmt::ClassDef(class) => {
+                for d in &class.decorator_list {
+                    self.visit_decorator(d);
+                }
+                if let Some(args) = &class.arguments {
+                    self.visit_arguments(args);
+                }
+                let scope = scopes.class_at.get(&class.range.start()).map(|&c| scopes.classes[c as usize].scope);
+                self.in_scope(scope, |v| v.visit_body(&class.body));
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        let scopes = self.cx.index.module_scopes(self.file);
+        match expr {
+            Expr::Call(call) => {
+                self.call(call);
+                visitor::walk_expr(self, expr);
+            }
+            Expr::Lambda(l) => {
+                self.defaults(l.range.start(), l.parameters.as_deref());
+                let scope = scopes.function_at.get(&l.range.start()).map(|&f| scopes.functions[f as usize].scope);
+                self.in_scope(scope, |v| v.visit_expr(&l.body));
+            }
+            Expr::ListComp(ast::ExprListComp { range, .. })
+            | Expr::SetComp(ast::ExprSetComp { range, .. })
+            | Expr::DictComp(ast::ExprDictComp { range, .. })
+            | Expr::Generator(ast::ExprGenerator { range, .. }) => {
+                let scope = scopes.comprehension_scopes.get(&range.start()).copied();
+                if scope.is_some() {
+                    self.in_scope(scope, |v| visitor::walk_expr(v, expr));
+                } else {
+                    visitor::walk_expr(self, expr);
+                }
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+}
