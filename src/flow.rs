@@ -43,7 +43,8 @@ pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
     for round in 0..MAX_ROUNDS {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
-        let found: Vec<(Vec<Entry>, Vec<Value>)> = files
+        #[allow(clippy::type_complexity)]
+        let found: Vec<(Vec<Entry>, Vec<(FuncId, usize, Value)>, Vec<Value>)> = files
             .par_iter()
             .filter(|&&f| dirty[f as usize])
             .map(|&file| {
@@ -51,15 +52,23 @@ pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
                 let mut v = CallVisitor::new(&cx, file);
                 v.visit_body(&index.modules[file as usize].ast.body);
                 sites.fetch_add(v.sites, Ordering::Relaxed);
-                (v.entries, v.queued)
+                (v.entries, v.defaults, v.queued)
             })
             .collect();
         stats.call_sites += sites.into_inner();
         let mut next = facts.params.clone();
         let mut queued = facts.queue_items.clone();
-        for (entries, q) in &found {
+        for (entries, defaults, q) in &found {
             for e in entries {
                 add_entry(index, &mut next, e);
+            }
+            for (f, i, v) in defaults {
+                let info = index.func(*f);
+                let slots = info.params().len() + usize::from(info.has_vararg());
+                let slot = next.entry(*f).or_insert_with(|| vec![Value::Unbound; slots]);
+                if let Some(s) = slot.get_mut(*i) {
+                    *s = s.join(v);
+                }
             }
             for v in q {
                 queued = queued.join(v);
@@ -193,13 +202,15 @@ struct CallVisitor<'a, 'p, 'c> {
     file: u32,
     scope: crate::scope::ScopeId,
     entries: Vec<Entry>,
+    /// `(function, parameter slot, default value)`.
+    defaults: Vec<(FuncId, usize, Value)>,
     queued: Vec<Value>,
     sites: usize,
 }
 
 impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
     fn new(cx: &'c Context<'a, 'p>, file: u32) -> Self {
-        CallVisitor { cx, file, scope: 0, entries: Vec::new(), queued: Vec::new(), sites: 0 }
+        CallVisitor { cx, file, scope: 0, entries: Vec::new(), defaults: Vec::new(), queued: Vec::new(), sites: 0 }
     }
 
     fn ev(&self) -> Evaluator<'a, 'p, 'c> {
@@ -231,9 +242,9 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
             return;
         }
         let mut ev = self.ev();
-        let params = self.cx.index.func(func).params();
-        let kwargs = names.into_iter().map(|(i, d)| (params[i].name.to_string(), ev.eval(d))).collect();
-        self.entries.push(Entry { func, args: Vec::new(), kwargs });
+        for (i, d) in names {
+            self.defaults.push((func, i, ev.eval(d)));
+        }
     }
 
     fn call(&mut self, call: &'a ast::ExprCall) {

@@ -163,8 +163,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         if let Some(v) = self.cx.cache.borrow().bindings.get(&(file, id)) {
             return v.clone();
         }
-        // Guard against cycles (`x = f(x)` across scopes) while computing.
-        self.cx.cache.borrow_mut().bindings.insert((file, id), Value::Unknown);
+        // Guard against cycles (`x = f(x)`, loop-carried names) while computing: a binding
+        // read while it is being computed contributes nothing (bottom), so the join of its
+        // other bindings decides, as in a fixpoint started from bottom.
+        self.cx.cache.borrow_mut().bindings.insert((file, id), Value::Unbound);
         let b = self.index().module_scopes(file).bindings[id as usize].clone();
         let mut ev = self.child(file, b.scope);
         let v = match &b.kind {
@@ -206,8 +208,12 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                     Expr::Call(c) => &*c.func,
                     e => e,
                 };
-                if let Some("numpy.vectorize") = scopes.import_qualified_name(info.parent_scope, callee).as_deref() {
-                    return Value::Vectorized;
+                match scopes.import_qualified_name(info.parent_scope, callee).as_deref() {
+                    Some("numpy.vectorize") => return Value::Vectorized,
+                    Some("dask.delayed" | "dask.delayed.delayed") => {
+                        return Value::DelayedFn(Arc::new(Value::Function(f)));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -825,7 +831,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 let func = args.remove(0);
                 Value::Partial(Arc::new(Partial { func, args, kwargs }))
             }
-            "joblib.delayed" => match call.arguments.args.first() {
+            "joblib.delayed" | "dask.delayed" | "dask.delayed.delayed" => match call.arguments.args.first() {
                 Some(f) => Value::DelayedFn(Arc::new(self.eval(f))),
                 None => Value::Unknown,
             },
@@ -869,7 +875,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             return v.clone();
         }
         if !self.cx.cache.borrow_mut().in_progress.insert(f) {
-            return Value::Unknown;
+            // A recursive call: its other returns decide.
+            return Value::Unbound;
         }
         let info = self.index().func(f);
         let v = if matches!(info.jit, Jit::Numba { .. }) {

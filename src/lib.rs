@@ -16,6 +16,7 @@ pub mod kernels;
 pub mod library;
 pub mod lint;
 pub mod notebook;
+pub mod numpy_returns;
 pub mod project;
 pub mod project_facts;
 pub mod render;

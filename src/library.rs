@@ -736,6 +736,30 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
                 None => Value::Unknown,
             }
         }
+        // Array sources the stubs cannot say (`load` is `-> Any` there).
+        "load" => Value::unknown_array(),
+        "ndarray" => Value::array(dtype_arg(ev, call, 1), ndim_of_shape(ev, arg(call, 0, "shape"))),
+        "memmap" => Value::array(dtype_arg(ev, call, 1), ndim_of_shape(ev, arg(call, 4, "shape"))),
+        _ => stub_value(&format!("numpy.{name}"), call),
+    }
+}
+
+/// What the numpy stubs say a call returns, for names without a hand-written model.
+fn stub_value(q: &str, call: &ast::ExprCall) -> Value {
+    let Some(r) = crate::numpy_returns::lookup(q) else {
+        return Value::Unknown;
+    };
+    let axis = kwarg(call, "axis").is_some();
+    match r.returns {
+        "array" => Value::unknown_array(),
+        "scalar" => Value::ArrayScalar,
+        "array_or_scalar" if r.reduces && !axis && r.kind != "ufunc" => Value::ArrayScalar,
+        "array_or_scalar" if r.reduces && axis => Value::unknown_array(),
+        "tuple_of_arrays" if r.all == "tuple_of_arrays" => Value::iter_of(Value::unknown_array()),
+        "python_scalar" if r.all == "python_scalar" => Value::PyScalar,
+        "none" if r.all == "none" => Value::None,
+        "generator" => Value::ExternalInstance(Arc::from("numpy.random.Generator")),
+        "random_state" => Value::ExternalInstance(Arc::from("numpy.random.RandomState")),
         _ => Value::Unknown,
     }
 }
@@ -900,6 +924,6 @@ pub fn array_method<'a>(ev: &mut Evaluator<'a, '_, '_>, info: ArrayInfo, m: &str
         }),
         "fill" | "sort" | "resize" | "setflags" | "put" | "itemset" => Value::None,
         "tobytes" | "tostring" => Value::Unknown,
-        _ => Value::Unknown,
+        _ => stub_value(&format!("numpy.ndarray.{m}"), call),
     }
 }

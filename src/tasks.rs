@@ -47,6 +47,95 @@ pub struct CallEdge {
     pub args: Option<CallArgs>,
 }
 
+/// Qt thread classes whose `run` runs in another thread (`QThread.start()`,
+/// `QThreadPool.start(runnable)`).
+fn qt_thread_base(q: &str) -> Option<&'static str> {
+    let root = q.split('.').next().unwrap_or("");
+    if !matches!(root, "PyQt5" | "PyQt6" | "PySide2" | "PySide6" | "qtpy") {
+        return None;
+    }
+    match q.rsplit('.').next() {
+        Some("QThread") => Some("QThread.run"),
+        Some("QRunnable") => Some("QRunnable.run"),
+        _ => None,
+    }
+}
+
+/// Decorators that make calling the function run it in a worker thread.
+const WORKER_DECORATORS: &[&str] =
+    &["napari.qt.threading.thread_worker", "napari.qt.thread_worker", "superqt.utils.thread_worker"];
+
+impl DiscoveryHooks {
+    /// `class W(threading.Thread)`, `class W(QThread)`, `class R(QRunnable)`: `run` is a task.
+    fn thread_class<'a>(&mut self, ev: &mut Evaluator<'a, '_, '_>, c: &'a ast::StmtClassDef) {
+        let scopes = &ev.cx.index.module_scopes(ev.file);
+        let Some(&local) = scopes.class_at.get(&c.range.start()) else {
+            return;
+        };
+        let class = ClassId { file: ev.file, local };
+        let bases = ev.external_bases(class);
+        let launcher = bases.iter().find_map(|b| match &**b {
+            "threading.Thread" => Some(("threading.Thread.run", true)),
+            "multiprocessing.Process" | "multiprocessing.context.Process" => {
+                Some(("multiprocessing.Process.run", false))
+            }
+            q => qt_thread_base(q).map(|l| (l, true)),
+        });
+        let Some((launcher, threads)) = launcher else {
+            return;
+        };
+        let Some(run) = ev.find_method(class, "run") else {
+            return;
+        };
+        let receivers = ev.cx.with_subclasses(class);
+        self.sites.push(LauncherSite {
+            file: self.file,
+            range: c.name.range(),
+            launcher: launcher.into(),
+            threads,
+            entries: vec![Entry {
+                func: run,
+                args: vec![Value::union_of(receivers.into_iter().map(Value::Instance))],
+                kwargs: Vec::new(),
+            }],
+            from: self.unit,
+            data: Vec::new(),
+        });
+    }
+
+    /// `@thread_worker def compute(...)`: every call of `compute` runs it in a thread, with
+    /// the arguments its callers pass (the whole-program parameter facts).
+    fn worker_decorator<'a>(&mut self, ev: &mut Evaluator<'a, '_, '_>, def: &'a ast::StmtFunctionDef) {
+        let hit = def.decorator_list.iter().find_map(|d| {
+            let callee = match &d.expression {
+                Expr::Call(c) => &*c.func,
+                e => e,
+            };
+            let q = ev.eval(callee);
+            WORKER_DECORATORS.iter().find(|w| q.qualified() == Some(**w)).copied()
+        });
+        let Some(launcher) = hit else { return };
+        let scopes = ev.cx.index.module_scopes(ev.file);
+        let Some(&local) = scopes.function_at.get(&def.range.start()) else {
+            return;
+        };
+        let func = FuncId { file: ev.file, local };
+        let info = ev.cx.index.func(func);
+        let slots = ev.cx.facts.params.get(&func).cloned().unwrap_or_default();
+        let positional = info.positional_count();
+        let args: Vec<Value> = slots.iter().take(positional).map(|v| v.clone().or_unknown()).collect();
+        self.sites.push(LauncherSite {
+            file: self.file,
+            range: def.name.range(),
+            launcher: launcher.into(),
+            threads: true,
+            entries: vec![Entry { func, args: args.clone(), kwargs: Vec::new() }],
+            from: self.unit,
+            data: args,
+        });
+    }
+}
+
 /// Walker hooks that collect launcher sites and call edges.
 pub struct DiscoveryHooks {
     pub file: u32,
@@ -66,32 +155,11 @@ impl DiscoveryHooks {
 
 impl<'a> Hooks<'a> for DiscoveryHooks {
     fn on_stmt(&mut self, ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, _state: &WalkState<'a>) {
-        let Stmt::ClassDef(c) = stmt else { return };
-        let scopes = &ev.cx.index.module_scopes(ev.file);
-        let Some(&local) = scopes.class_at.get(&c.range.start()) else {
-            return;
-        };
-        let class = ClassId { file: ev.file, local };
-        let bases = ev.external_bases(class);
-        if !bases
-            .iter()
-            .any(|b| matches!(&**b, "threading.Thread" | "multiprocessing.Process" | "multiprocessing.context.Process"))
-        {
-            return;
+        match stmt {
+            Stmt::ClassDef(c) => self.thread_class(ev, c),
+            Stmt::FunctionDef(def) => self.worker_decorator(ev, def),
+            _ => {}
         }
-        let threads = bases.iter().any(|b| &**b == "threading.Thread");
-        let Some(run) = ev.find_method(class, "run") else {
-            return;
-        };
-        self.sites.push(LauncherSite {
-            file: self.file,
-            range: c.name.range(),
-            launcher: if threads { "threading.Thread.run".into() } else { "multiprocessing.Process.run".into() },
-            threads,
-            entries: vec![Entry { func: run, args: vec![Value::Instance(class)], kwargs: Vec::new() }],
-            from: self.unit,
-            data: Vec::new(),
-        });
     }
 
     fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState<'a>) {
@@ -262,6 +330,11 @@ pub fn launcher_site<'a>(
             return Some(site("loop.run_in_executor".into(), threads, entries, data));
         }
         let recv = ev.eval(&attr.value);
+        if m == "compute" && matches!(recv, Value::Delayed(_)) {
+            let threads = dask_scheduler(call).unwrap_or(true);
+            let (entries, data) = delayed_entries_of(ev, &[recv]);
+            return Some(site("dask.compute".into(), threads, entries, data));
+        }
         // A receiver that may be several pools (an alias bound on two paths) launches on the
         // thread pool if it may be one; a process pool otherwise.
         let pools: Vec<crate::value::PoolKind> =
@@ -331,6 +404,38 @@ pub fn launcher_site<'a>(
                 let entries = entries_of(ev, &f, rest, kwargs);
                 Some(site("asyncio.to_thread".into(), true, entries, data))
             }
+            "tqdm.contrib.concurrent.thread_map" | "tqdm.contrib.concurrent.process_map" => {
+                let f = ev.eval(args.first().or_else(|| kwarg(call, "fn"))?);
+                let pos = mapped_args(ev, args.get(1..).unwrap_or_default());
+                let data = pos.clone();
+                let entries = entries_of(ev, &f, pos, Vec::new());
+                let threads = q.ends_with("thread_map");
+                Some(site(
+                    q.rsplit('.').next().map(|m| format!("tqdm.contrib.concurrent.{m}")).unwrap_or_default(),
+                    threads,
+                    entries,
+                    data,
+                ))
+            }
+            "napari.qt.threading.create_worker" | "napari.qt.create_worker" | "superqt.utils.create_worker" => {
+                let f = ev.eval(args.first()?);
+                let rest: Vec<Value> = args[1..].iter().map(|e| ev.eval(e)).collect();
+                let kwargs: Vec<(String, Value)> =
+                    ev.keyword_values(call).into_iter().filter(|(k, _)| !k.starts_with('_')).collect();
+                let data = with_kwargs(&rest, &kwargs);
+                let entries = entries_of(ev, &f, rest, kwargs);
+                Some(site("napari.qt.threading.create_worker".into(), true, entries, data))
+            }
+            "dask.compute" | "dask.base.compute" | "dask.threaded.get" | "dask.get" => {
+                let threads = match dask_scheduler(call) {
+                    Some(s) => s,
+                    None if q.ends_with(".get") => &**q == "dask.threaded.get",
+                    None => true,
+                };
+                let (entries, data) = delayed_entries(ev, args);
+                let name = if q.ends_with(".get") { "dask.threaded.get" } else { "dask.compute" };
+                Some(site(name.into(), threads, entries, data))
+            }
             "threading.Thread" | "threading.Timer" | "multiprocessing.Process" => {
                 let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" { (1, 2, 3) } else { (1, 3, 4) };
                 let target = kwarg(call, if &**q == "threading.Timer" { "function" } else { "target" })
@@ -367,4 +472,43 @@ pub fn launcher_site<'a>(
         }
         _ => None,
     }
+}
+
+/// `scheduler="threads"` (true), `"processes"` (false), or a synchronous scheduler (no
+/// launch at all is reported as processes: not thread tasks); `None` when not given.
+fn dask_scheduler(call: &ast::ExprCall) -> Option<bool> {
+    let Expr::StringLiteral(s) = kwarg(call, "scheduler")? else {
+        return None;
+    };
+    Some(matches!(s.value.to_str(), "threads" | "threading" | "threaded"))
+}
+
+/// The delayed calls among a launcher's arguments (starred lists, lists and tuples of them).
+fn delayed_entries<'a>(ev: &mut Evaluator<'a, '_, '_>, args: &'a [Expr]) -> (Vec<Entry>, Vec<Value>) {
+    let values: Vec<Value> = args
+        .iter()
+        .map(|a| match a {
+            Expr::Starred(s) => ev.eval(&s.value).element(),
+            e => ev.eval(e),
+        })
+        .collect();
+    delayed_entries_of(ev, &values)
+}
+
+fn delayed_entries_of(ev: &mut Evaluator<'_, '_, '_>, values: &[Value]) -> (Vec<Entry>, Vec<Value>) {
+    let mut entries = Vec::new();
+    let mut data = Vec::new();
+    let mut stack: Vec<Value> = values.to_vec();
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Delayed(p) => {
+                data.extend(p.args.iter().cloned());
+                entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
+            }
+            Value::List(e) | Value::Iter(e) => stack.push((*e).clone()),
+            Value::Tuple(items) => stack.extend(items.iter().cloned()),
+            _ => {}
+        }
+    }
+    (entries, data)
 }

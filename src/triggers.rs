@@ -25,8 +25,22 @@ pub const LAUNCH_WORDS: &[&str] = &[
     "Timer",
     "Process",
     "Parallel",
+    "thread_map",
+    "process_map",
+    "create_worker",
+    "compute",
+    // Any occurrence of these counts (decorators, class bases, `dask.threaded.get`).
+    "thread_worker",
+    "QThread",
+    "QRunnable",
+    "threaded",
+    "Executor",
+    "ThreadPoolExecutor",
+    "ThreadPool",
 ];
 const METHOD_WORDS: usize = 10;
+/// Patterns from here on count wherever they occur as a whole identifier.
+const ANY_WORDS: usize = 19;
 
 /// Offsets (sorted) of trigger words in one file.
 #[derive(Debug, Default)]
@@ -78,6 +92,8 @@ impl Triggers {
                 let launch = if pattern < METHOD_WORDS {
                     // `.submit(`, `.map(`: a method on a pool.
                     called && m.start() > 0 && bytes[m.start() - 1] == b'.'
+                } else if pattern >= ANY_WORDS {
+                    true
                 } else {
                     // `Thread(` and `to_thread(` calls, or `Thread` among a class's bases.
                     called || matches!(next, Some(b')' | b','))

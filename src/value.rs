@@ -225,6 +225,19 @@ impl Value {
             (Tuple(a), Tuple(b)) if a.len() == b.len() => {
                 Tuple(a.iter().zip(b.iter()).map(|(x, y)| x.join(y)).collect())
             }
+            // `*args` packed at call sites of different arity: positions all sites pass keep
+            // their join; the others are unknown.
+            (Tuple(a), Tuple(b)) => {
+                let n = a.len().max(b.len());
+                Tuple(
+                    (0..n)
+                        .map(|i| match (a.get(i), b.get(i)) {
+                            (Some(x), Some(y)) => x.join(y),
+                            _ => Unknown,
+                        })
+                        .collect(),
+                )
+            }
             (a, b) if a == b => a.clone(),
             (ArrayScalar, PyScalar) | (PyScalar, ArrayScalar) => PyScalar,
             (a, b) if a.is_object() && b.is_object() => Value::union_of([a.clone(), b.clone()]),

@@ -1,0 +1,1 @@
+"""Runtime package: a wrapper class that owns a ThreadPoolExecutor."""
