@@ -6,7 +6,7 @@ root=sys.argv[2] if len(sys.argv)>2 else os.path.join(os.path.dirname(os.path.ab
 bin=sys.argv[1] if len(sys.argv)>1 else 'target/debug/numgil'
 tot_exp=tot_hit=tot_fp=0
 rows=[]
-for code in sorted(os.listdir(root)):
+for code in sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))):
     for name in sorted(os.listdir(os.path.join(root,code))):
         p=os.path.join(root,code,name)
         files=[]
