@@ -44,17 +44,29 @@ pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
         #[allow(clippy::type_complexity)]
+        let t = std::time::Instant::now();
+        let visited = dirty.iter().filter(|d| **d).count();
         let found: Vec<(Vec<Entry>, Vec<(FuncId, usize, Value)>, Vec<Value>)> = files
             .par_iter()
             .filter(|&&f| dirty[f as usize])
-            .map(|&file| {
-                let cx = Context::new(index, &facts);
-                let mut v = CallVisitor::new(&cx, file);
+            // One evaluator cache per worker for the whole round: the facts do not change
+            // within a round, so values computed for one file serve the next.
+            .map_init(
+                || Context::new(index, &facts),
+                |cx, &file| {
+                if cx.cache.borrow().len() > CACHE_LIMIT {
+                    *cx = Context::new(index, &facts);
+                }
+                let cx = &*cx;
+                let mut v = CallVisitor::new(cx, file);
                 v.visit_body(&index.modules[file as usize].ast.body);
                 sites.fetch_add(v.sites, Ordering::Relaxed);
                 (v.entries, v.defaults, v.queued)
             })
             .collect();
+        if std::env::var_os("NUMGIL_TIMINGS").is_some() {
+            eprintln!("flow round {} files {visited} {:?}", round + 1, t.elapsed());
+        }
         stats.call_sites += sites.into_inner();
         let mut next = facts.params.clone();
         let mut queued = facts.queue_items.clone();
@@ -102,27 +114,49 @@ pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
     (facts, stats)
 }
 
-/// Mark the files whose text names any of `names` as a whole identifier.
+/// A name found in more files than this is too common to follow by text (`__init__`, `run`,
+/// `get`): its callers keep the facts of the previous round.
+const COMMON_NAME_FILES: usize = 48;
+
+/// Evaluator cache entries after which a worker starts a fresh cache (bounds memory).
+const CACHE_LIMIT: usize = 200_000;
+
+/// Mark the files whose text names any of `names` as a whole identifier (names that occur in
+/// too many files are not followed).
 fn mark_naming_files(index: &ProjectIndex, names: &[&str], dirty: &mut [bool]) {
     let Ok(ac) = aho_corasick::AhoCorasick::new(names) else {
         dirty.iter_mut().for_each(|d| *d = true);
         return;
     };
-    let hits: Vec<bool> = index
+    // For each file, which names it contains.
+    let hits: Vec<Vec<usize>> = index
         .modules
         .par_iter()
         .map(|m| {
             let text = m.source.text.as_str();
             let bytes = text.as_bytes();
-            ac.find_iter(text).any(|h| {
-                let before = h.start() == 0 || !is_ident(bytes[h.start() - 1]);
-                let after = h.end() == bytes.len() || !is_ident(bytes[h.end()]);
-                before && after
-            })
+            let mut found: Vec<usize> = ac
+                .find_iter(text)
+                .filter(|h| {
+                    let before = h.start() == 0 || !is_ident(bytes[h.start() - 1]);
+                    let after = h.end() == bytes.len() || !is_ident(bytes[h.end()]);
+                    before && after
+                })
+                .map(|h| h.pattern().as_usize())
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            found
         })
         .collect();
+    let mut files_per_name = vec![0usize; names.len()];
+    for h in &hits {
+        for &n in h {
+            files_per_name[n] += 1;
+        }
+    }
     for (d, h) in dirty.iter_mut().zip(hits) {
-        *d |= h;
+        *d |= h.iter().any(|&n| files_per_name[n] <= COMMON_NAME_FILES);
     }
 }
 

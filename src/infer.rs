@@ -39,6 +39,17 @@ pub struct EvalCache {
     class_attrs: FxHashMap<(ClassId, String), Value>,
 }
 
+impl EvalCache {
+    /// Entries held (bindings, returns and attributes).
+    pub fn len(&self) -> usize {
+        self.bindings.len() + self.returns.len() + self.class_attrs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What every evaluator of one analysis phase shares.
 pub struct Context<'a, 'p> {
     pub index: &'p ProjectIndex<'a>,

@@ -337,8 +337,18 @@ pub fn launcher_site<'a>(
         }
         // A receiver that may be several pools (an alias bound on two paths) launches on the
         // thread pool if it may be one; a process pool otherwise.
-        let pools: Vec<crate::value::PoolKind> =
-            recv.alternatives().iter().filter_map(|v| if let Value::Pool(k) = v { Some(*k) } else { None }).collect();
+        let pools: Vec<crate::value::PoolKind> = recv
+            .alternatives()
+            .iter()
+            .filter_map(|v| match v {
+                Value::Pool(k) => Some(*k),
+                // A project subclass of a pool class (`class Bounded(ThreadPoolExecutor)`).
+                Value::Instance(c) => {
+                    ev.external_bases(*c).iter().find_map(|b| crate::infer::pool_constructor(b))
+                }
+                _ => None,
+            })
+            .collect();
         let chosen = pools.iter().find(|k| k.threads).or(pools.first()).copied();
         if let Some(kind) = chosen {
             let prefix = match (kind.family, kind.threads) {
