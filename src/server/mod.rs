@@ -327,16 +327,20 @@ impl Server {
 
     fn did_change_watched_files(&mut self, p: Json) -> Result<(), String> {
         let p: lsp::DidChangeWatchedFilesParams = params(p)?;
+        let mut settings_changed = false;
         for change in p.changes {
             let Some(path) = uri_to_path(&change.uri) else { continue };
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if name == "pyproject.toml" || name == "numgil.toml" {
-                self.ws.reload_settings();
-                self.show_config_error();
+                settings_changed = true;
             } else if path.extension().is_some_and(|e| e == "py" || e == "pyi") && !self.open.contains_key(&change.uri)
             {
                 self.ws.reload_from_disk(&path);
             }
+        }
+        if settings_changed {
+            self.ws.reload_settings();
+            self.show_config_error();
         }
         self.stale = true;
         Ok(())

@@ -219,8 +219,10 @@ impl<R: Read> Framer<R> {
                 return Frame::End;
             }
         }
-        // The header block.
+        // The header block. A bad line is remembered and the block read on: when its
+        // `Content-Length` is good, the body is skipped by it, else the reader resynchronises.
         let mut length: Option<Result<u64, String>> = None;
+        let mut bad: Option<FrameError> = None;
         let mut block = 0usize;
         let mut saw_header = false;
         loop {
@@ -228,7 +230,7 @@ impl<R: Read> Framer<R> {
                 Ok(Some(line)) => line,
                 Ok(None) => return Frame::End,
                 Err(e) => {
-                    // Resume inside the bad line: a header may start in it.
+                    // Resume inside the line that is too long: a header may start in it.
                     self.start = (self.start + 1).min(self.buf.len());
                     return self.fail(e);
                 }
@@ -241,16 +243,13 @@ impl<R: Read> Framer<R> {
             }
             saw_header = true;
             block += taken;
-            let line_start = self.start - taken;
+            if block > MAX_HEADER_BLOCK {
+                return self.fail(FrameError::parse(format!("header block larger than {MAX_HEADER_BLOCK} bytes")));
+            }
             let error = match std::str::from_utf8(&line) {
-                _ if block > MAX_HEADER_BLOCK => {
-                    Some(FrameError::parse(format!("header block larger than {MAX_HEADER_BLOCK} bytes")))
-                }
                 Err(_) => Some(FrameError::parse("header is not UTF-8")),
                 Ok(text) => match text.split_once(':') {
-                    Some((name, value))
-                        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
-                    {
+                    Some((name, value)) if is_token(name) => {
                         if name.eq_ignore_ascii_case("content-length") {
                             let value = value.trim();
                             length = Some(value.parse::<u64>().map_err(|_| clip(value)));
@@ -261,22 +260,25 @@ impl<R: Read> Framer<R> {
                 },
             };
             if let Some(e) = error {
-                // Resume inside the bad line: a header may start in it.
-                self.start = line_start + 1;
-                return self.fail(e);
+                bad.get_or_insert(e);
             }
         }
         let length = match length {
-            None => return self.fail(FrameError::parse("missing Content-Length header")),
-            Some(Err(value)) => return self.fail(FrameError::parse(format!("invalid Content-Length `{value}`"))),
-            Some(Ok(n)) => n,
+            Some(Ok(n)) if n <= MAX_BODY as u64 => n as usize,
+            Some(Ok(n)) => {
+                return self.fail(bad.unwrap_or_else(|| {
+                    FrameError::parse(format!("message too large: Content-Length {n} is over the {MAX_BODY}-byte limit"))
+                }));
+            }
+            Some(Err(value)) => {
+                return self.fail(bad.unwrap_or_else(|| FrameError::parse(format!("invalid Content-Length `{value}`"))));
+            }
+            None => return self.fail(bad.unwrap_or_else(|| FrameError::parse("missing Content-Length header"))),
         };
-        if length > MAX_BODY as u64 {
-            return self.fail(FrameError::parse(format!(
-                "message too large: Content-Length {length} is over the {MAX_BODY}-byte limit"
-            )));
+        match (self.body(length), bad) {
+            (Frame::Body(_), Some(e)) => Frame::Error(e),
+            (frame, _) => frame,
         }
-        self.body(length as usize)
     }
 
     /// The first `Content-Length:` header in `body` at or after `from` (and after position 0)
@@ -315,14 +317,13 @@ impl<R: Read> Framer<R> {
                 }
             }
         }
-        match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+        let parsed = match std::str::from_utf8(&body) {
+            Err(_) => Err("message body is not UTF-8".to_string()),
+            Ok(text) => serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| format!("parse error: {e}")),
+        };
+        match parsed {
             Ok(_) => Frame::Body(body),
-            Err(e) => {
-                let message = if std::str::from_utf8(&body).is_err() {
-                    "message body is not UTF-8".to_string()
-                } else {
-                    format!("parse error: {e}")
-                };
+            Err(message) => {
                 // A body that swallowed the start of the next message: resume at its header.
                 let at = self.split_point(&body, 0).or_else(|| {
                     let rest = body.get(1..)?;
@@ -340,6 +341,11 @@ impl<R: Read> Framer<R> {
     }
 }
 
+/// A header name: letters, digits, `-` and `_`.
+fn is_token(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// At most 80 characters of `s`, for error messages.
 fn clip(s: &str) -> String {
     match s.char_indices().nth(80) {
@@ -348,15 +354,21 @@ fn clip(s: &str) -> String {
     }
 }
 
-/// A body that parsed as JSON, as a JSON-RPC message (or the error to answer).
+/// A body that parsed as JSON, as a JSON-RPC message, or the InvalidRequest error to answer
+/// (with the message's id when it has one): a request or notification needs a string `method`,
+/// a response a `result` or an `error`.
 pub fn decode(body: &[u8]) -> Result<Message, FrameError> {
-    serde_json::from_slice::<Message>(body).map_err(|e| {
-        let id = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("id").cloned())
-            .filter(|id| id.is_number() || id.is_string());
-        FrameError { code: -32600, message: format!("invalid JSON-RPC message: {e}"), id }
-    })
+    let invalid = |message: String, id: Option<serde_json::Value>| FrameError { code: -32600, message, id };
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| FrameError::parse(format!("parse error: {e}")))?;
+    let id = v.get("id").filter(|id| id.is_number() || id.is_string()).cloned();
+    let shaped = match v.get("method") {
+        Some(method) => method.is_string(),
+        None => v.get("result").is_some() || v.get("error").is_some(),
+    };
+    if !v.is_object() || !shaped {
+        return Err(invalid("invalid JSON-RPC message: not a request, notification or response".into(), id));
+    }
+    serde_json::from_value::<Message>(v).map_err(|e| invalid(format!("invalid JSON-RPC message: {e}"), id))
 }
 
 /// Start the reader and writer threads on stdin and stdout.
