@@ -57,7 +57,7 @@ fn frames(input: &[u8]) -> Vec<Result<String, i32>> {
     let mut f = Framer::new(input);
     let mut out = Vec::new();
     loop {
-        match f.next() {
+        match f.next_frame() {
             Frame::End => return out,
             Frame::Body(b) => out.push(Ok(String::from_utf8(b).unwrap())),
             Frame::Error(e) => out.push(Err(e.code)),
@@ -79,10 +79,14 @@ fn framer_recovers_after_each_bad_frame() {
 
 #[test]
 fn framer_accepts_case_insensitive_headers_other_headers_and_bodies_that_mention_headers() {
-    let tricky = json!({ "jsonrpc": "2.0", "method": "x", "params": { "text": "Content-Length: 12\r\n\r\n{}" } }).to_string();
+    let tricky =
+        json!({ "jsonrpc": "2.0", "method": "x", "params": { "text": "Content-Length: 12\r\n\r\n{}" } }).to_string();
     let input = [
-        format!("content-length: {}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{tricky}", tricky.len())
-            .into_bytes(),
+        format!(
+            "content-length: {}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{tricky}",
+            tricky.len()
+        )
+        .into_bytes(),
         b"\r\n".to_vec(),
         frame("{}"),
     ]
@@ -282,7 +286,10 @@ fn ranged_edits_use_utf16_columns_and_full_replacements_replace() {
     let col = 4 + utf16(prefix) + "return ".len();
     assert_eq!(d[0]["range"]["start"], json!({ "line": 5, "character": col }), "{d:?}");
     // Replace `sum` by `max`, addressed in UTF-16 units after the astral characters.
-    c.notify("textDocument/didChange", change_params(&u, 3, json!([{ "range": range(5, col, 5, col + 3), "text": "max" }])));
+    c.notify(
+        "textDocument/didChange",
+        change_params(&u, 3, json!([{ "range": range(5, col, 5, col + 3), "text": "max" }])),
+    );
     let d = c.published(&u);
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(d[0]["message"].as_str().unwrap().contains("`max`"), "{d:?}");

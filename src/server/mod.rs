@@ -149,7 +149,11 @@ fn handle(out: &Sender<String>, server: &mut Option<Server>, msg: Message) -> Ne
                 let id = req.id.clone();
                 let method = format!("request `{}`", req.method);
                 if guarded(&method, || s.request(req)).is_err() {
-                    error(id, ErrorCode::InternalError, &format!("internal error while handling {method}; see the server's log"));
+                    error(
+                        id,
+                        ErrorCode::InternalError,
+                        &format!("internal error while handling {method}; see the server's log"),
+                    );
                 }
             }
             None if req.method == "initialize" => {
@@ -160,7 +164,9 @@ fn handle(out: &Sender<String>, server: &mut Option<Server>, msg: Message) -> Ne
                         s.show_config_error();
                         *server = Some(s);
                     }
-                    Err(_) => error(id, ErrorCode::InternalError, "internal error while initializing; see the server's log"),
+                    Err(_) => {
+                        error(id, ErrorCode::InternalError, "internal error while initializing; see the server's log")
+                    }
                 }
             }
             None => error(req.id, ErrorCode::ServerNotInitialized, "initialize first"),

@@ -81,7 +81,7 @@ impl FrameError {
     }
 }
 
-/// What one call of [`Framer::next`] produced.
+/// What one call of [`Framer::next_frame`] produced.
 #[derive(Debug)]
 pub enum Frame {
     /// A body that parsed as JSON (not yet checked to be a JSON-RPC message).
@@ -212,7 +212,7 @@ impl<R: Read> Framer<R> {
     }
 
     /// The next frame.
-    pub fn next(&mut self) -> Frame {
+    pub fn next_frame(&mut self) -> Frame {
         if self.resync {
             self.resync = false;
             if !self.skip_to_header() {
@@ -267,11 +267,14 @@ impl<R: Read> Framer<R> {
             Some(Ok(n)) if n <= MAX_BODY as u64 => n as usize,
             Some(Ok(n)) => {
                 return self.fail(bad.unwrap_or_else(|| {
-                    FrameError::parse(format!("message too large: Content-Length {n} is over the {MAX_BODY}-byte limit"))
+                    FrameError::parse(format!(
+                        "message too large: Content-Length {n} is over the {MAX_BODY}-byte limit"
+                    ))
                 }));
             }
             Some(Err(value)) => {
-                return self.fail(bad.unwrap_or_else(|| FrameError::parse(format!("invalid Content-Length `{value}`"))));
+                return self
+                    .fail(bad.unwrap_or_else(|| FrameError::parse(format!("invalid Content-Length `{value}`"))));
             }
             None => return self.fail(bad.unwrap_or_else(|| FrameError::parse("missing Content-Length header"))),
         };
@@ -359,7 +362,8 @@ fn clip(s: &str) -> String {
 /// a response a `result` or an `error`.
 pub fn decode(body: &[u8]) -> Result<Message, FrameError> {
     let invalid = |message: String, id: Option<serde_json::Value>| FrameError { code: -32600, message, id };
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| FrameError::parse(format!("parse error: {e}")))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| FrameError::parse(format!("parse error: {e}")))?;
     let id = v.get("id").filter(|id| id.is_number() || id.is_string()).cloned();
     let shaped = match v.get("method") {
         Some(method) => method.is_string(),
@@ -388,7 +392,7 @@ pub fn stdio() -> Transport {
     let reader = std::thread::spawn(move || {
         let mut framer = Framer::new(std::io::stdin().lock());
         loop {
-            let item = match framer.next() {
+            let item = match framer.next_frame() {
                 Frame::End => break,
                 Frame::Body(body) => decode(&body),
                 Frame::Error(e) => Err(e),
