@@ -112,6 +112,26 @@ fn framer_ends_cleanly_on_truncated_input() {
     assert_eq!(frames(b"Content-Length: abc\r\n\r\n"), vec![Err(-32700)]);
 }
 
+#[test]
+fn text_offsets_count_utf16_units_and_clamp() {
+    use lsp_types::Position;
+    use numgil::server::convert::{text_offset, uri_to_path};
+    let at = |line, character| text_offset("a😀b\r\nxy\rz\n", Position { line, character });
+    assert_eq!(at(0, 0), 0);
+    assert_eq!(at(0, 1), 1);
+    assert_eq!(at(0, 2), 1, "inside the surrogate pair: the start of the character");
+    assert_eq!(at(0, 3), 5);
+    assert_eq!(at(0, 4), 6);
+    assert_eq!(at(0, 99), 6, "clamped to the line, before its `\\r\\n`");
+    assert_eq!(at(1, 1), 9);
+    assert_eq!(at(2, 0), 11, "`\\r` alone ends a line too");
+    assert_eq!(at(3, 0), 13);
+    assert_eq!(at(3, 5), 13);
+    assert_eq!(at(40, 2), 13, "a line past the end: the end of the text");
+    let uri = |s: &str| s.parse::<lsp_types::Uri>().unwrap();
+    assert_eq!(uri_to_path(&uri("file:///a%20b/c%C3%A9")), Some("/a b/cé".into()));
+}
+
 // ----- the server ------------------------------------------------------------------------------
 
 #[test]
