@@ -484,6 +484,7 @@ fn an_invalid_configuration_is_shown_and_the_defaults_are_used() {
     let text = m["params"]["message"].as_str().unwrap();
     let what = "unknown rule selector `NG999`";
     assert!(cli.contains(what) && text.contains(what), "CLI: {cli}\nserver: {text}");
+    assert!(text.starts_with(cli.trim_end()), "the CLI's report, word for word:\nCLI: {cli}\nserver: {text}");
     assert!(text.contains("numgil.toml") && text.contains("default settings"), "{text}");
     c.open(&path, SEED);
     assert_eq!(c.published(&u).len(), 1, "running with the defaults");
