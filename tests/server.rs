@@ -2,152 +2,11 @@
 //! diagnostics, cross-file invalidation, code actions whose edits remove the finding, hover,
 //! configuration reload, malformed input and the shutdown sequence.
 
+mod lsp_client;
+
+use lsp_client::{Client, uri};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
-
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    rx: Receiver<Value>,
-    next_id: i64,
-    backlog: Vec<Value>,
-}
-
-fn uri(p: &Path) -> String {
-    format!("file://{}", p.display())
-}
-
-impl Client {
-    fn start(root: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_numgil"))
-            .arg("server")
-            .env("NUMGIL_CACHE_DIR", root.join(".no-cache"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            loop {
-                let mut len = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = line.strip_prefix("Content-Length:") {
-                        len = v.trim().parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; len];
-                if r.read_exact(&mut body).is_err() {
-                    return;
-                }
-                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut c = Client { child, stdin, rx, next_id: 0, backlog: Vec::new() };
-        let caps = c.request(
-            "initialize",
-            json!({ "processId": null, "rootUri": uri(root), "capabilities": { "workspace": { "diagnostic": { "refreshSupport": true } } } }),
-        );
-        assert!(caps["result"]["capabilities"].is_object(), "{caps}");
-        c.notify("initialized", json!({}));
-        c.backlog.push(caps);
-        c
-    }
-
-    fn raw(&mut self, body: &str) {
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.raw(&json!({ "jsonrpc": "2.0", "method": method, "params": params }).to_string());
-    }
-
-    fn next(&mut self, deadline: Instant) -> Option<Value> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        self.rx.recv_timeout(left).ok()
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.raw(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while let Some(msg) = self.next(deadline) {
-            if msg["id"] == json!(id) && msg.get("method").is_none() {
-                return msg;
-            }
-            self.backlog.push(msg);
-        }
-        panic!("no response to {method}");
-    }
-
-    /// The next diagnostics published for `u` (looking at already received messages first).
-    fn published(&mut self, u: &str) -> Vec<Value> {
-        if let Some(i) = self
-            .backlog
-            .iter()
-            .position(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
-        {
-            let m = self.backlog.remove(i);
-            return m["params"]["diagnostics"].as_array().unwrap().clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while let Some(msg) = self.next(deadline) {
-            if msg["method"] == "textDocument/publishDiagnostics" && msg["params"]["uri"] == u {
-                return msg["params"]["diagnostics"].as_array().unwrap().clone();
-            }
-            self.backlog.push(msg);
-        }
-        panic!("nothing published for {u}");
-    }
-
-    fn open(&mut self, path: &Path, text: &str) {
-        self.notify(
-            "textDocument/didOpen",
-            json!({ "textDocument": { "uri": uri(path), "languageId": "python", "version": 1, "text": text } }),
-        );
-    }
-
-    fn change(&mut self, path: &Path, version: i64, text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": uri(path), "version": version }, "contentChanges": [{ "text": text }] }),
-        );
-    }
-
-    fn shutdown(mut self) -> Option<i32> {
-        let r = self.request("shutdown", Value::Null);
-        assert_eq!(r["result"], Value::Null);
-        self.notify("exit", Value::Null);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        None
-    }
-}
 
 const SEED: &str = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\ndef main():\n    with ThreadPoolExecutor() as ex:\n        return ex.submit(task, np.ones(10), np.ones(10)).result()\n";
 
@@ -180,7 +39,7 @@ fn initialize_declares_capabilities() {
     let dir = workspace(&[]);
     let mut c = Client::start(dir.path());
     let caps = c.backlog.remove(0)["result"]["capabilities"].clone();
-    assert_eq!(caps["textDocumentSync"], 1, "full sync");
+    assert_eq!(caps["textDocumentSync"], 2, "incremental sync");
     assert_eq!(caps["diagnosticProvider"]["interFileDependencies"], true);
     assert_eq!(caps["hoverProvider"], true);
     let kinds = caps["codeActionProvider"]["codeActionKinds"].as_array().unwrap();

@@ -1,5 +1,9 @@
 //! Conversions between numgil's positions and paths and the LSP's (UTF-16 positions,
 //! `file://` URIs), and numgil diagnostics into LSP diagnostics that carry their fix in `data`.
+//!
+//! Every position that comes from the client is clamped to the document here (a stale
+//! diagnostic or a racing hover may name a line past the end), so no later stage indexes out of
+//! range; and ranged `didChange` edits are applied here with the LSP's UTF-16 columns.
 
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
@@ -21,8 +25,11 @@ pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&rest[i + 1..i + 3], 16)
+            && let Some(hex) = bytes
+                .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                .and_then(|h| std::str::from_utf8(h).ok())
+            && let Ok(b) = u8::from_str_radix(hex, 16)
         {
             out.push(b);
             i += 3;
@@ -54,12 +61,64 @@ pub fn range(source: &SourceFile, r: TextRange) -> lsp::Range {
     lsp::Range { start: position(source, r.start()), end: position(source, r.end()) }
 }
 
+/// A client position clamped to the document: the line to the last line, the column to that
+/// line's length (in UTF-16 code units, without the line ending).
+pub fn clamp(source: &SourceFile, p: lsp::Position) -> lsp::Position {
+    let last = source.line_index.line_count().saturating_sub(1);
+    let line = (p.line as usize).min(last);
+    let text = &source.text[source.line_range(line + 1)];
+    let width: usize = text.chars().map(char::len_utf16).sum();
+    lsp::Position { line: line as u32, character: (p.character as usize).min(width) as u32 }
+}
+
+/// The byte offset of a client position (clamped to the document).
 pub fn offset(source: &SourceFile, p: lsp::Position) -> TextSize {
+    let p = clamp(source, p);
     let loc = SourceLocation {
         line: OneIndexed::from_zero_indexed(p.line as usize),
         character_offset: OneIndexed::from_zero_indexed(p.character as usize),
     };
     source.line_index.offset(loc, &source.text, PositionEncoding::Utf16).min(TextSize::of(source.text.as_str()))
+}
+
+/// The byte offset in `text` of an LSP position: lines end at `\n`, `\r\n` or `\r`, columns
+/// count UTF-16 code units. A line past the end maps to the end of the text, a column past the
+/// end of its line to the end of the line, and a column inside a surrogate pair to the start of
+/// that character.
+pub fn text_offset(text: &str, p: lsp::Position) -> usize {
+    let bytes = text.as_bytes();
+    let mut start = 0usize;
+    for _ in 0..p.line {
+        match bytes[start..].iter().position(|&b| b == b'\n' || b == b'\r') {
+            None => return text.len(),
+            Some(i) => {
+                let at = start + i;
+                start = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+            }
+        }
+    }
+    let want = p.character as usize;
+    let mut units = 0usize;
+    for (i, c) in text[start..].char_indices() {
+        let next = units + c.len_utf16();
+        if c == '\n' || c == '\r' || units >= want || next > want {
+            return start + i;
+        }
+        units = next;
+    }
+    text.len()
+}
+
+/// Apply one `didChange` content change: a ranged edit (positions clamped, a reversed range
+/// taken in order), or the whole text when there is no range.
+pub fn apply_change(text: &mut String, change: lsp::TextDocumentContentChangeEvent) {
+    match change.range {
+        None => *text = change.text,
+        Some(r) => {
+            let (a, b) = (text_offset(text, r.start), text_offset(text, r.end));
+            text.replace_range(a.min(b)..a.max(b), &change.text);
+        }
+    }
 }
 
 /// The fix a published diagnostic carries in `data`, so a code action can apply it without

@@ -1,7 +1,16 @@
-//! `numgil server`: the language server. One synchronous main loop over stdio, full document
-//! sync, push diagnostics (with the document version) and pull diagnostics, quick fixes carried
-//! in `Diagnostic.data`, `# noqa` suppression, `source.fixAll.numgil`, and hover with the rule's
+//! `numgil server`: the language server. One main loop over stdio, incremental document sync,
+//! push diagnostics (with the document version) and pull diagnostics, quick fixes carried in
+//! `Diagnostic.data`, `# noqa` suppression, `source.fixAll.numgil`, and hover with the rule's
 //! documentation and measured figure. One function per LSP method below.
+//!
+//! Edits are coalesced: the transport's reader thread parses messages into a queue as fast as
+//! they arrive; the main loop applies every queued change to its document store in order, but
+//! analyses and publishes only when the queue is empty (or a request needs fresh results), so a
+//! burst of edits costs one analysis of the newest text, not one per keystroke.
+//!
+//! Nothing a client sends ends the session: framing errors are answered and skipped by the
+//! transport, positions are clamped to the document, and a panic while handling one message is
+//! caught, logged and answered with InternalError (`-32603`).
 
 pub mod convert;
 pub mod transport;
@@ -13,67 +22,82 @@ use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response}
 use lsp_types::{self as lsp, Uri};
 use rustc_hash::FxHashMap;
 use serde_json::Value as Json;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::mpsc::{Sender, TryRecvError};
 use workspace::Workspace;
 
 const FIX_ALL_KIND: &str = "source.fixAll.numgil";
 
+/// With this environment variable set, the request `numgil/testPanic` panics (how the tests
+/// check that a panic is contained); without it that method does not exist.
+const TEST_HOOKS_ENV: &str = "NUMGIL_TEST_HOOKS";
+
+/// An open document: the client's text, applied change by change, and whether the workspace
+/// has seen this text yet.
 struct OpenDoc {
     version: i32,
     path: PathBuf,
+    text: String,
+    synced: bool,
 }
 
 struct Server {
-    out: std::sync::mpsc::Sender<String>,
+    out: Sender<String>,
     ws: Workspace,
     open: FxHashMap<Uri, OpenDoc>,
     /// The findings of the last analysis, by path.
     findings: FxHashMap<PathBuf, Vec<Diagnostic>>,
-    /// What was last published per document, to publish only changes.
-    published: FxHashMap<Uri, Vec<lsp::Diagnostic>>,
+    /// What was last published per document (version and diagnostics), to publish only changes.
+    published: FxHashMap<Uri, (Option<i32>, Vec<lsp::Diagnostic>)>,
+    /// Something changed since the last analysis.
+    stale: bool,
     refresh_support: bool,
     next_id: i32,
     shutting_down: bool,
 }
 
-/// Run the server on stdin/stdout until `exit`. Returns the process exit code.
+/// What handling one message asks the main loop to do next.
+enum Next {
+    Continue,
+    Exit(i32),
+}
+
+/// Run the server on stdin/stdout until `exit` (or the end of input). Returns the process exit
+/// code: 0 after `shutdown` then `exit`, 1 otherwise.
 pub fn run() -> i32 {
     let transport = transport::stdio();
+    let out = transport.outgoing.clone();
     let mut server: Option<Server> = None;
     let mut code = 1;
-    for item in transport.incoming.iter() {
-        let msg = match item {
-            transport::Incoming::Message(m) => m,
-            transport::Incoming::Malformed(_) => continue,
-        };
-        match (&mut server, msg) {
-            (None, Message::Request(req)) if req.method == "initialize" => {
-                let (s, result) = Server::initialize(transport.outgoing.clone(), &req);
-                send(&transport.outgoing, Message::Response(Response::new_ok(req.id, result)));
-                server = Some(s);
-            }
-            (None, Message::Request(req)) => send(
-                &transport.outgoing,
-                Message::Response(Response::new_err(
-                    req.id,
-                    ErrorCode::ServerNotInitialized as i32,
-                    "initialize first".into(),
-                )),
-            ),
-            (None, Message::Notification(n)) if n.method == "exit" => break,
-            (None, _) => {}
-            (Some(s), Message::Request(req)) => s.request(req),
-            (Some(s), Message::Notification(n)) => {
-                if n.method == "exit" {
-                    code = i32::from(!s.shutting_down);
-                    break;
+    'session: while let Ok(first) = transport.incoming.recv() {
+        let mut item = first;
+        loop {
+            if let transport::Incoming::Message(msg) = item {
+                match handle(&out, &mut server, msg) {
+                    Next::Continue => {}
+                    Next::Exit(c) => {
+                        code = c;
+                        break 'session;
+                    }
                 }
-                s.notification(n);
             }
-            (Some(_), Message::Response(_)) => {}
+            match transport.incoming.try_recv() {
+                Ok(next) => item = next,
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => break,
+            }
+        }
+        // The queue is empty: analyse the newest text once and publish.
+        if let Some(s) = &mut server {
+            let _ = guarded("analysis", || s.flush());
         }
     }
+    if code == 1 {
+        eprintln!("numgil server: exiting without a `shutdown` request (exit code 1)");
+    }
     drop(server);
+    drop(out);
     drop(transport.outgoing);
     for t in transport.threads {
         // The reader may still block on stdin; only wait for the writer to flush.
@@ -84,7 +108,74 @@ pub fn run() -> i32 {
     code
 }
 
-fn send(out: &std::sync::mpsc::Sender<String>, msg: Message) {
+/// Run `f`, catching a panic: it is logged to stderr (the panic hook has printed where) and
+/// reported as `Err`.
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        eprintln!("numgil server: internal error while handling {what}: {why}");
+        why
+    })
+}
+
+/// One message, with the session's lifecycle rules: requests before `initialize` get
+/// ServerNotInitialized, a second `initialize` and any request after `shutdown` get
+/// InvalidRequest, and `exit` ends the loop (0 after `shutdown`, 1 without).
+fn handle(out: &Sender<String>, server: &mut Option<Server>, msg: Message) -> Next {
+    let error = |id: RequestId, code: ErrorCode, text: &str| {
+        send(out, Message::Response(Response::new_err(id, code as i32, text.into())));
+    };
+    match msg {
+        Message::Response(_) => {}
+        Message::Notification(n) if n.method == "exit" => {
+            return Next::Exit(i32::from(!server.as_ref().is_some_and(|s| s.shutting_down)));
+        }
+        Message::Notification(n) => {
+            if let Some(s) = server.as_mut().filter(|s| !s.shutting_down) {
+                let method = format!("notification `{}`", n.method);
+                let _ = guarded(&method, || s.notification(n));
+            }
+        }
+        Message::Request(req) => match server {
+            Some(s) if s.shutting_down => error(req.id, ErrorCode::InvalidRequest, "the server is shutting down"),
+            Some(_) if req.method == "initialize" => {
+                error(req.id, ErrorCode::InvalidRequest, "the server is already initialized")
+            }
+            Some(s) => {
+                let id = req.id.clone();
+                let method = format!("request `{}`", req.method);
+                if guarded(&method, || s.request(req)).is_err() {
+                    error(
+                        id,
+                        ErrorCode::InternalError,
+                        &format!("internal error while handling {method}; see the server's log"),
+                    );
+                }
+            }
+            None if req.method == "initialize" => {
+                let id = req.id.clone();
+                match guarded("request `initialize`", || Server::initialize(out.clone(), &req)) {
+                    Ok((s, result)) => {
+                        send(out, Message::Response(Response::new_ok(id, result)));
+                        s.show_config_error();
+                        *server = Some(s);
+                    }
+                    Err(_) => {
+                        error(id, ErrorCode::InternalError, "internal error while initializing; see the server's log")
+                    }
+                }
+            }
+            None => error(req.id, ErrorCode::ServerNotInitialized, "initialize first"),
+        },
+    }
+    Next::Continue
+}
+
+fn send(out: &Sender<String>, msg: Message) {
     let _ = out.send(transport::encode(&msg));
 }
 
@@ -112,7 +203,7 @@ impl Server {
             .unwrap_or(false);
         let ws = Workspace::load(roots);
         let caps = lsp::ServerCapabilities {
-            text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(lsp::TextDocumentSyncKind::FULL)),
+            text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(lsp::TextDocumentSyncKind::INCREMENTAL)),
             diagnostic_provider: Some(lsp::DiagnosticServerCapabilities::Options(lsp::DiagnosticOptions {
                 identifier: Some("numgil".into()),
                 inter_file_dependencies: true,
@@ -137,12 +228,23 @@ impl Server {
             open: FxHashMap::default(),
             findings: FxHashMap::default(),
             published: FxHashMap::default(),
+            stale: false,
             refresh_support,
             next_id: 0,
             shutting_down: false,
         };
         s.findings = s.ws.analyze();
         (s, result)
+    }
+
+    /// Tell the user, once per (re)load, that their configuration is invalid and the defaults
+    /// are in use.
+    fn show_config_error(&self) {
+        if let Some(e) = &self.ws.config_error {
+            let message = format!("{}\nnumgil uses the default settings until this is fixed.", e.trim_end());
+            eprintln!("numgil server: {message}");
+            self.notify("window/showMessage", lsp::ShowMessageParams { typ: lsp::MessageType::ERROR, message });
+        }
     }
 
     fn respond(&self, id: RequestId, result: Result<Json, (ErrorCode, String)>) {
@@ -160,17 +262,19 @@ impl Server {
 
     fn request(&mut self, req: Request) {
         let id = req.id.clone();
-        if self.shutting_down && req.method != "shutdown" {
-            return self.respond(id, Err((ErrorCode::InvalidRequest, "the server is shutting down".into())));
+        if req.method == "shutdown" {
+            self.shutting_down = true;
+            return self.respond(id, Ok(Json::Null));
         }
+        // Answers reflect every change received so far.
+        self.flush();
         let result = match req.method.as_str() {
-            "shutdown" => {
-                self.shutting_down = true;
-                Ok(Json::Null)
-            }
             "textDocument/diagnostic" => self.document_diagnostic(req.params),
             "textDocument/codeAction" => self.code_action(req.params),
             "textDocument/hover" => self.hover(req.params),
+            "numgil/testPanic" if std::env::var_os(TEST_HOOKS_ENV).is_some() => {
+                panic!("numgil/testPanic: a panic on purpose ({TEST_HOOKS_ENV} is set)")
+            }
             other => Err((ErrorCode::MethodNotFound, format!("unknown method `{other}`"))),
         };
         self.respond(id, result);
@@ -194,20 +298,23 @@ impl Server {
     fn did_open(&mut self, p: Json) -> Result<(), String> {
         let p: lsp::DidOpenTextDocumentParams = params(p)?;
         let path = uri_to_path(&p.text_document.uri).ok_or("not a file:// URI")?;
-        self.ws.set_text(&path, p.text_document.text);
-        self.open.insert(p.text_document.uri, OpenDoc { version: p.text_document.version, path });
-        self.reanalyze();
+        let doc = OpenDoc { version: p.text_document.version, path, text: p.text_document.text, synced: false };
+        self.open.insert(p.text_document.uri, doc);
+        self.stale = true;
         Ok(())
     }
 
+    /// Apply the changes to the document store in order (ranged or whole); the analysis
+    /// happens later, once for all the changes queued.
     fn did_change(&mut self, p: Json) -> Result<(), String> {
         let p: lsp::DidChangeTextDocumentParams = params(p)?;
         let doc = self.open.get_mut(&p.text_document.uri).ok_or("didChange for a document that is not open")?;
         doc.version = p.text_document.version;
-        let path = doc.path.clone();
-        let text = p.content_changes.into_iter().last().map(|c| c.text).ok_or("didChange without text")?;
-        self.ws.set_text(&path, text);
-        self.reanalyze();
+        for change in p.content_changes {
+            convert::apply_change(&mut doc.text, change);
+        }
+        doc.synced = false;
+        self.stale = true;
         Ok(())
     }
 
@@ -220,39 +327,59 @@ impl Server {
             "textDocument/publishDiagnostics",
             lsp::PublishDiagnosticsParams { uri: p.text_document.uri, diagnostics: Vec::new(), version: None },
         );
-        self.reanalyze();
+        self.stale = true;
         Ok(())
     }
 
     fn did_change_watched_files(&mut self, p: Json) -> Result<(), String> {
         let p: lsp::DidChangeWatchedFilesParams = params(p)?;
+        let mut settings_changed = false;
         for change in p.changes {
             let Some(path) = uri_to_path(&change.uri) else { continue };
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if name == "pyproject.toml" || name == "numgil.toml" {
-                self.ws.reload_settings();
+                settings_changed = true;
             } else if path.extension().is_some_and(|e| e == "py" || e == "pyi") && !self.open.contains_key(&change.uri)
             {
                 self.ws.reload_from_disk(&path);
             }
         }
-        self.reanalyze();
+        if settings_changed {
+            self.ws.reload_settings();
+            self.show_config_error();
+        }
+        self.stale = true;
         Ok(())
     }
 
-    /// Analyse the project and publish every open document whose findings changed.
+    /// Bring the workspace up to date with the document store (the newest text of each changed
+    /// document, parsed once) and, when anything changed, analyse and publish.
+    fn flush(&mut self) {
+        for doc in self.open.values_mut().filter(|d| !d.synced) {
+            self.ws.set_text(&doc.path, doc.text.clone());
+            doc.synced = true;
+        }
+        if std::mem::take(&mut self.stale) {
+            self.reanalyze();
+        }
+    }
+
+    /// Analyse the project and publish every open document whose findings or version changed.
     fn reanalyze(&mut self) {
         self.findings = self.ws.analyze();
         let mut changed = false;
         let uris: Vec<Uri> = self.open.keys().cloned().collect();
         for uri in uris {
             let diags = self.lsp_diagnostics(&uri);
-            if self.published.get(&uri) == Some(&diags) {
+            let version = self.open.get(&uri).map(|d| d.version);
+            if let Some((v, old)) = self.published.get(&uri)
+                && *v == version
+                && *old == diags
+            {
                 continue;
             }
-            changed = true;
-            let version = self.open.get(&uri).map(|d| d.version);
-            self.published.insert(uri.clone(), diags.clone());
+            changed |= self.published.get(&uri).is_none_or(|(_, old)| *old != diags);
+            self.published.insert(uri.clone(), (version, diags.clone()));
             self.notify(
                 "textDocument/publishDiagnostics",
                 lsp::PublishDiagnosticsParams { uri, diagnostics: diags, version },
@@ -388,8 +515,11 @@ impl Server {
     }
 }
 
-/// Add `# noqa: CODE` at the end of a line, or add the code to an existing `# noqa:` list.
+/// Add `# noqa: CODE` at the end of a line, or add the code to an existing `# noqa:` list. The
+/// line comes from the client (a diagnostic it holds may be stale), so it is clamped to the
+/// document.
 fn noqa_edit(source: &crate::source::SourceFile, line: u32, code: &str) -> lsp::TextEdit {
+    let line = convert::clamp(source, lsp::Position { line, character: 0 }).line;
     let range = source.line_range(line as usize + 1);
     let text = &source.text[range];
     let end = convert::position(source, range.end());

@@ -16,15 +16,33 @@ pub struct Workspace {
     pub roots: Vec<PathBuf>,
     pub settings: Settings,
     pub project: Project,
+    /// Why the workspace's configuration was rejected (rendered as the CLI prints it), while
+    /// the defaults are in use instead.
+    pub config_error: Option<String>,
     triggers: Vec<Triggers>,
     by_path: FxHashMap<PathBuf, usize>,
     evidence: EvidenceBook,
 }
 
-/// The configuration nearest the first workspace folder (defaults when there is none or it is
-/// invalid: an editor session keeps working while the file is being edited).
-fn settings_for(roots: &[PathBuf]) -> Settings {
-    roots.first().and_then(|r| config::find(r)).and_then(|f| f.settings().ok()).unwrap_or_default()
+/// The configuration nearest the first workspace folder: defaults when there is none, and
+/// defaults with the error when it is invalid (an editor session keeps working while the file is
+/// being edited, and the server tells the user why their settings are not applied).
+fn settings_for(roots: &[PathBuf]) -> (Settings, Option<String>) {
+    let Some(found) = roots.first().and_then(|r| config::find(r)) else { return (Settings::default(), None) };
+    match found.settings() {
+        Ok(s) => (s, None),
+        Err(e) => (Settings::default(), Some(render_config_error(&e))),
+    }
+}
+
+/// A configuration error as the CLI shows it (miette's graphical report, without colour).
+pub fn render_config_error(e: &config::ConfigError) -> String {
+    let mut out = String::new();
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    if handler.render_report(&mut out, e).is_err() || out.trim().is_empty() {
+        out = e.to_string();
+    }
+    out
 }
 
 fn normalize(p: &Path) -> PathBuf {
@@ -34,18 +52,18 @@ fn normalize(p: &Path) -> PathBuf {
 impl Workspace {
     pub fn load(roots: Vec<PathBuf>) -> Workspace {
         let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(r)).collect();
-        let settings = settings_for(&roots);
+        let (settings, config_error) = settings_for(&roots);
         let excludes = crate::discover::exclude_set(&settings.exclude).unwrap_or_default();
         let files = if roots.is_empty() { Vec::new() } else { crate::discover::discover(&roots, &excludes).files };
         let project = Project::load(&files, settings.target_version);
         let triggers = crate::scan_triggers(&project);
         let by_path = project.modules.iter().enumerate().map(|(i, m)| (normalize(&m.source.path), i)).collect();
-        Workspace { roots, settings, project, triggers, by_path, evidence: EvidenceBook::load() }
+        Workspace { roots, settings, config_error, project, triggers, by_path, evidence: EvidenceBook::load() }
     }
 
     /// Re-read the configuration (after `pyproject.toml` / `numgil.toml` changed).
     pub fn reload_settings(&mut self) {
-        self.settings = settings_for(&self.roots);
+        (self.settings, self.config_error) = settings_for(&self.roots);
     }
 
     pub fn module(&self, path: &Path) -> Option<&ParsedModule> {
