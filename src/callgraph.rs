@@ -81,7 +81,7 @@ impl TaskGraph {
     /// entries: each reached function is walked (with the parameter facts known so far) to find
     /// the project functions it calls. Facts are iterated until stable.
     pub fn build(index: &ProjectIndex, triggers: &[Triggers]) -> TaskGraph {
-        let (program, flow_stats) = crate::flow::program_facts(index);
+        let (program, flow_stats) = crate::flow::program_facts(index, triggers);
         let files: Vec<u32> = (0..index.modules.len() as u32).collect();
         let sites: Vec<LauncherSite> = files
             .par_iter()
@@ -217,10 +217,11 @@ fn expand(index: &ProjectIndex, facts: &ProgramFacts, entries: &[FuncId]) -> Vec
         let found: Vec<CallEdge> = frontier
             .par_iter()
             .filter(|f| !index.is_leaf(**f))
-            .flat_map_iter(|&f| {
-                let cx = Context::new(index, facts);
-                walk_unit(&cx, Unit::Function(f), DiscoveryHooks::new(f.file, Some(f), true)).edges
-            })
+            .map_init(
+                || Context::new(index, facts),
+                |cx, &f| walk_unit(cx, Unit::Function(f), DiscoveryHooks::new(f.file, Some(f), true)).edges,
+            )
+            .flatten_iter()
             .collect();
         let mut next: Vec<FuncId> = found.iter().map(|e| e.to).filter(|t| seen.insert(*t)).collect();
         next.sort();

@@ -11,6 +11,7 @@
 use crate::index::{ClassId, FuncId, ProjectIndex};
 use crate::infer::{Context, Evaluator, ParamFacts, ProgramFacts};
 use crate::tasks::{Entry, entries_of, launcher_site};
+use crate::triggers::Triggers;
 use crate::value::Value;
 use rayon::prelude::*;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -33,13 +34,36 @@ pub struct FlowStats {
 }
 
 /// Run the pass over the whole project.
-pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
+pub fn program_facts(index: &ProjectIndex, triggers: &[Triggers]) -> (ProgramFacts, FlowStats) {
     let mut facts = ProgramFacts { subclasses: class_hierarchy(index), ..Default::default() };
     let mut stats = FlowStats::default();
     let files: Vec<u32> = (0..index.modules.len() as u32).collect();
-    // Which files to evaluate this round: all at first, then the files of functions whose
-    // facts changed and the files that name them.
-    let mut dirty: Vec<bool> = vec![true; files.len()];
+    // Which files to evaluate this round. First: the files that can launch a task, and the
+    // files that call their launching functions by name (that is where callables, pools and
+    // arrays are handed in). Then: the files of functions whose facts changed and the files
+    // that name them.
+    let mut dirty: Vec<bool> = (0..files.len())
+        .map(|f| {
+            let text = index.modules[f].source.text.as_str();
+            triggers[f].may_launch(ruff_text_size::TextRange::up_to(ruff_text_size::TextSize::of(text)))
+        })
+        .collect();
+    let mut launching: Vec<&str> = Vec::new();
+    for (file, d) in dirty.iter().enumerate() {
+        if !*d {
+            continue;
+        }
+        for func in &index.module_scopes(file as u32).functions {
+            if triggers[file].may_launch(func.node.range())
+                && let Some(n) = func.qualname.rsplit('.').next()
+            {
+                launching.push(n);
+            }
+        }
+    }
+    launching.sort_unstable();
+    launching.dedup();
+    mark_naming_files(index, &launching, &mut dirty);
     for round in 0..MAX_ROUNDS {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
@@ -54,15 +78,16 @@ pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
             .map_init(
                 || Context::new(index, &facts),
                 |cx, &file| {
-                if cx.cache.borrow().len() > CACHE_LIMIT {
-                    *cx = Context::new(index, &facts);
-                }
-                let cx = &*cx;
-                let mut v = CallVisitor::new(cx, file);
-                v.visit_body(&index.modules[file as usize].ast.body);
-                sites.fetch_add(v.sites, Ordering::Relaxed);
-                (v.entries, v.defaults, v.queued)
-            })
+                    if cx.cache.borrow().len() > CACHE_LIMIT {
+                        *cx = Context::new(index, &facts);
+                    }
+                    let cx = &*cx;
+                    let mut v = CallVisitor::new(cx, file);
+                    v.visit_body(&index.modules[file as usize].ast.body);
+                    sites.fetch_add(v.sites, Ordering::Relaxed);
+                    (v.entries, v.defaults, v.queued)
+                },
+            )
             .collect();
         if std::env::var_os("NUMGIL_TIMINGS").is_some() {
             eprintln!("flow round {} files {visited} {:?}", round + 1, t.elapsed());
@@ -86,8 +111,12 @@ pub fn program_facts(index: &ProjectIndex) -> (ProgramFacts, FlowStats) {
                 queued = queued.join(v);
             }
         }
-        let changed: Vec<FuncId> =
-            next.iter().filter(|(f, v)| facts.params.get(*f) != Some(*v)).map(|(f, _)| *f).collect();
+        // Functions whose facts changed to something a launcher or a rule can use.
+        let changed: Vec<FuncId> = next
+            .iter()
+            .filter(|(f, v)| facts.params.get(*f) != Some(*v) && v.iter().any(worth_following))
+            .map(|(f, _)| *f)
+            .collect();
         let queue_changed = queued != facts.queue_items;
         facts.params = next;
         facts.queue_items = queued;
@@ -157,6 +186,23 @@ fn mark_naming_files(index: &ProjectIndex, names: &[&str], dirty: &mut [bool]) {
     }
     for (d, h) in dirty.iter_mut().zip(hits) {
         *d |= h.iter().any(|&n| files_per_name[n] <= COMMON_NAME_FILES);
+    }
+}
+
+/// Values worth another round: callables, classes, instances, pools, arrays and containers
+/// of them. Python scalars, strings, `None` and unknowns change nothing downstream.
+fn worth_following(v: &Value) -> bool {
+    match v {
+        Value::List(e) | Value::Iter(e) => worth_following(e),
+        Value::Tuple(items) => items.iter().any(worth_following),
+        Value::Unknown
+        | Value::Unbound
+        | Value::None
+        | Value::PyScalar
+        | Value::ArrayScalar
+        | Value::Str
+        | Value::Dict => false,
+        _ => true,
     }
 }
 

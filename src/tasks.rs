@@ -343,9 +343,7 @@ pub fn launcher_site<'a>(
             .filter_map(|v| match v {
                 Value::Pool(k) => Some(*k),
                 // A project subclass of a pool class (`class Bounded(ThreadPoolExecutor)`).
-                Value::Instance(c) => {
-                    ev.external_bases(*c).iter().find_map(|b| crate::infer::pool_constructor(b))
-                }
+                Value::Instance(c) => ev.external_bases(*c).iter().find_map(|b| crate::infer::pool_constructor(b)),
                 _ => None,
             })
             .collect();
