@@ -163,7 +163,7 @@ fn apply_suppressions(
 /// Quote the measured (or reference) speedup of each finding's rule.
 pub fn attach_evidence(diags: &mut [Diagnostic], book: &kernels::profile::EvidenceBook) {
     for d in diags {
-        d.evidence = book.for_rule(d.code);
+        d.evidence = book.for_rule(d.code).filter(|_| rules::quotes_evidence(d));
     }
 }
 
