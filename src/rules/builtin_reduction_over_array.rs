@@ -8,8 +8,8 @@
 //! thread pool this serialises every task. numpy's own reductions run in C, release the GIL on
 //! arrays of more than 500 elements, and let the pool scale.
 //!
-//! In the reference run (Measured below) builtin `sum` over 1e6 float64 scales 1.02× on 2
-//! threads, and `np.sum` is 188× faster at 2 threads.
+//! In the reference run (Measured below) builtin `sum(a * b)` over 1e6 float64 scales 1.02× on
+//! 2 threads, and `np.dot(a, b)` is 188× faster at 2 threads.
 //!
 //! ## Example
 //! ```python
@@ -48,9 +48,9 @@
 //!   integer (int8 to int32, uint8 to uint32) in the element type, which overflows and keeps that
 //!   dtype; `np.sum` accumulates in int64/uint64.
 //! - 0-d input: when the rank is unknown and the array is 0-d, builtin `sum` raises `TypeError`
-//!   (not iterable) where `np.sum(x, axis=0)` raises `AxisError`.
-//! - object arrays: builtin `sum` starts from the int `0`; `np.sum` of an object array starts
-//!   from the first element, so the result type and rounding can differ.
+//!   (a 0-d array is not iterable) where `np.sum(x, axis=0)` returns the element.
+//! - object arrays: `np.min`/`np.max` of an object array drop a NaN that comes first, which the
+//!   builtins keep.
 
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
 use crate::fix::{Edit, Fix};

@@ -32,8 +32,6 @@
 //!
 //! - negative strides: for an operand viewed with a negative stride (`signal[::-1] @ kernel`),
 //!   `np.dot` and `matmul` take different BLAS paths and float results differ in the last bits.
-//! - rounding: for float16 and other dtypes BLAS does not handle, the two use different loops
-//!   with different accumulation, so results can differ in the last bits.
 //! - timedelta64 input: `td @ ints` raises `TypeError` (`UFuncTypeError`, matmul has no
 //!   timedelta loop) where `np.dot` returns a value.
 //!

@@ -5,8 +5,8 @@
 //! ## Why is this bad?
 //! `a * b` allocates a full temporary array and then reduces it: two passes over memory, and
 //! the product and the reduction each take and release the GIL. `np.dot` computes the sum of
-//! products in one BLAS call with the GIL released: ≈3.9× the throughput at 2 threads for 1e6
-//! float64 (DESIGN.md §7).
+//! products in one BLAS call with the GIL released: 2.8× the throughput at 2 threads for 1e6
+//! float64 in the reference run (Measured below).
 //!
 //! ## Example
 //! ```python
@@ -42,7 +42,7 @@
 //! - complex input: `np.vdot` conjugates its first argument, so for complex operands it is
 //!   not the sum of products.
 //! - timedelta64 input: `a * b` of two timedelta64 arrays raises `TypeError` (`UFuncTypeError`);
-//!   `np.dot` raises a different error.
+//!   `np.dot`/`np.vdot` return a timedelta64 value.
 
 use super::helpers::{is_pure_operand, numpy_alias, numpy_function, plain_args, same_expr};
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};

@@ -5,7 +5,8 @@
 //! ## Why is this bad?
 //! The square allocates a temporary as large as `x`, then a reduction reads it again; each step
 //! takes and releases the GIL. `np.linalg.norm(x)` ravels `x` and computes `sqrt(dot(x, x))` in
-//! one BLAS call with the GIL released: 3.8–5.5× the throughput at 2 threads (DESIGN.md §7).
+//! one BLAS call with the GIL released: 3.1× the throughput at 2 threads for 1e6 float64 in the
+//! reference run (Measured below).
 //!
 //! ## Example
 //! ```python
@@ -30,19 +31,15 @@
 //! - rounding: `np.linalg.norm` sums with BLAS (`sqrt(dot(x, x))`) where the manual form squares
 //!   and sums pairwise, so float results can differ in the last bits; with `math.sqrt` the
 //!   manual form takes the root in double precision while `norm` of a float32 or float16 array
-//!   takes it in the array's precision.
+//!   takes it in the array's precision (the Python float then holds a float32 or float16 value).
 //! - integer input: `np.linalg.norm` converts integers (and bool) to float64 before squaring, so
 //!   it no longer overflows where `x ** 2` or `x * x` wrapped around in a narrow integer dtype
-//!   (the original was wrong there), and the sum is rounded once in float64.
+//!   (the original was wrong there: a NaN from `np.sqrt` of a negative wrapped sum, or a
+//!   `ValueError` from `math.sqrt`), and the sum is rounded once in float64.
 //! - complex input: `x ** 2` of a complex array is not `|x|²`; the manual form is not a norm and
 //!   gives a complex result where `norm` gives a real one.
-//! - float16 overflow: `norm` of a float16 array accumulates in float16 through `dot`, where
-//!   `np.sum` accumulates pairwise, so one of the two can overflow to `inf` where the other does
-//!   not.
 //! - timedelta64 input: `x ** 2` raises `TypeError`; `np.linalg.norm` converts to float and
 //!   returns a value.
-//! - object arrays: the manual form squares the Python objects; `norm` of an object array
-//!   computes in the objects' own arithmetic, so rounding and the result type can differ.
 
 use super::helpers::{is_int_literal, is_pure_operand, numpy_alias, numpy_function, plain_args, same_expr};
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};

@@ -213,10 +213,7 @@ impl OutsideFiles {
 fn project_root(path: &Path) -> PathBuf {
     const MARKERS: &[&str] = &["pyproject.toml", "numgil.toml", "setup.py", "setup.cfg", ".git"];
     let dir = path.parent().unwrap_or(Path::new("/"));
-    dir.ancestors()
-        .find(|d| MARKERS.iter().any(|m| d.join(m).exists()))
-        .unwrap_or(dir)
-        .to_path_buf()
+    dir.ancestors().find(|d| MARKERS.iter().any(|m| d.join(m).exists())).unwrap_or(dir).to_path_buf()
 }
 
 /// The texts of the Python files under `root` that the project did not load; `None` when there
@@ -231,11 +228,8 @@ fn outside_texts(project: &Project, root: &Path, settings: &Settings) -> Option<
         .collect();
     let excludes = crate::discover::exclude_set(&settings.exclude).unwrap_or_default();
     let found = crate::discover::discover(&[root.to_path_buf()], &excludes);
-    let outside: Vec<PathBuf> = found
-        .files
-        .into_iter()
-        .filter(|f| std::fs::canonicalize(f).map_or(true, |c| !loaded.contains(&c)))
-        .collect();
+    let outside: Vec<PathBuf> =
+        found.files.into_iter().filter(|f| std::fs::canonicalize(f).map_or(true, |c| !loaded.contains(&c))).collect();
     if outside.len() > MAX_OUTSIDE_FILES {
         return None;
     }
