@@ -87,7 +87,7 @@ pub fn fix_title(builtin: &str, arg: &str, ndim: Option<u8>, dot: Option<(&str, 
         (_, Some(1)) => format!("`np.{np_name}({arg})`"),
         ("sum", _) => format!("`np.sum({arg}, axis=0)`"),
         // The builtin compares whole rows of a 2-D array; say what the numpy call does instead.
-        _ => format!("`np.{np_name}({arg})` over all elements (or an explicit `axis=`)"),
+        _ => format!("`np.{np_name}({arg})` for a 1-D array (the builtin compares whole rows of a 2-D one)"),
     };
     match dot {
         Some((a, b)) => {
