@@ -62,7 +62,7 @@ pub fn check_with_triggers(project: &Project, settings: &Settings, triggers: &[t
     diags.retain(|d| !settings.ignored_in(&d.path, d.code));
     let used = apply_suppressions(project, &mut diags);
     if settings.enabled(rules::unused_suppression::META.code) {
-        diags.extend(rules::unused_suppression::check(project, &used, settings));
+        diags.extend(rules::unused_suppression::check(project, &index, &graph, &used, settings));
     }
     to_cells(project, &mut diags);
     diags.sort_by(|a, b| (&a.path, a.cell, a.start, a.code).cmp(&(&b.path, b.cell, b.start, b.code)));
@@ -165,7 +165,7 @@ fn apply_suppressions(
 /// Quote the measured (or reference) speedup of each finding's rule.
 pub fn attach_evidence(diags: &mut [Diagnostic], book: &kernels::profile::EvidenceBook) {
     for d in diags {
-        d.evidence = book.for_rule(d.code);
+        d.evidence = book.for_rule(d.code).filter(|_| rules::quotes_evidence(d));
     }
 }
 

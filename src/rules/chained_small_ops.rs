@@ -7,7 +7,8 @@
 //! for the whole call (numpy's `NPY_BEGIN_THREADS_THRESHOLDED`: a ufunc on 500 elements scales
 //! 0.99× on 2 threads, on 501 1.72×). A loop of small per-row calls therefore spends most of
 //! its time holding the GIL or queueing for it, and the pool serialises. The same work as a
-//! few calls over the whole stacked array releases the GIL once per call (DESIGN.md §7).
+//! few calls over the whole stacked array releases the GIL once per call (the reference run
+//! of the kernel is below).
 //!
 //! Only the row loop is reported; a chain of small calls outside a loop costs little.
 //! Loops over lists, ranges, 1-D arrays (NG102) or arrays of unknown rank are not flagged.

@@ -80,3 +80,33 @@ pub fn mentions(e: &Expr, name: &str) -> bool {
     ruff_python_ast::visitor::Visitor::visit_expr(&mut f, e);
     f.found
 }
+
+/// Whether two expressions are the same syntax tree (ignoring parentheses, spacing and
+/// positions): `x[i]` and `x[ i ]` are, `x[i]` and `x[j]` are not.
+pub fn same_expr(a: &Expr, b: &Expr) -> bool {
+    ruff_python_ast::comparable::ComparableExpr::from(a) == ruff_python_ast::comparable::ComparableExpr::from(b)
+}
+
+/// Whether evaluating `e` twice gives the same object with no side effect: a name, an attribute
+/// of one, or a subscript of one whose index is made of constants and names (`x`, `self.x`,
+/// `x[0]`, `x[i, ::-1]`). No calls, no operators, no comprehensions.
+pub fn is_pure_operand(e: &Expr) -> bool {
+    match e {
+        Expr::Name(_) => true,
+        Expr::Attribute(a) => is_pure_operand(&a.value),
+        Expr::Subscript(s) => is_pure_operand(&s.value) && is_pure_index(&s.slice),
+        _ => false,
+    }
+}
+
+/// A subscript index of constants and names (`0`, `-1`, `i`, `::2`, `(i, j)`, `...`).
+fn is_pure_index(e: &Expr) -> bool {
+    match e {
+        Expr::Name(_) | Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::BooleanLiteral(_) => true,
+        Expr::NoneLiteral(_) | Expr::EllipsisLiteral(_) => true,
+        Expr::UnaryOp(u) => matches!(&*u.operand, Expr::NumberLiteral(_)),
+        Expr::Slice(s) => [&s.lower, &s.upper, &s.step].into_iter().flatten().all(|p| is_pure_index(p)),
+        Expr::Tuple(t) => t.elts.iter().all(is_pure_index),
+        _ => false,
+    }
+}

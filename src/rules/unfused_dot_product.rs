@@ -5,8 +5,8 @@
 //! ## Why is this bad?
 //! `a * b` allocates a full temporary array and then reduces it: two passes over memory, and
 //! the product and the reduction each take and release the GIL. `np.dot` computes the sum of
-//! products in one BLAS call with the GIL released: ≈3.9× the throughput at 2 threads for 1e6
-//! float64 (DESIGN.md §7).
+//! products in one BLAS call with the GIL released: 2.8× the throughput at 2 threads for 1e6
+//! float64 in the reference run (Measured below).
 //!
 //! ## Example
 //! ```python
@@ -21,13 +21,30 @@
 //! ```
 //!
 //! ## Fix safety
-//! Unsafe. The summation order differs (results may change in the last bits). `np.dot` is
-//! right only for two 1-D arrays (on 2-D it is a matrix product), so the fix uses it only when
-//! both are known to be 1-D and otherwise writes `np.vdot(a, b)`, which flattens both but
-//! conjugates its first argument, so it differs for complex input. Neither upcasts small
-//! integer dtypes the way `np.sum` does.
+//! Unsafe, and not offered for a bool operand (`np.sum` counts the `True` products where
+//! `np.dot` returns `True`) or an object array. `np.dot` is right only for two 1-D arrays (on
+//! 2-D it is a matrix product), so the fix uses it only when both are known to be 1-D and
+//! otherwise writes `np.vdot(a, b)`, which flattens both. numgil does not know shapes or element
+//! widths, so what can still differ, found by executing both forms over many dtypes, shapes and
+//! layouts (`tests/fix_semantics.rs`), is:
+//!
+//! - rounding: BLAS sums in a different order from `np.sum`'s pairwise sum, so float results can
+//!   differ in the last bits.
+//! - broadcasting: `a * b` broadcasts and `np.dot`/`np.vdot` do not. With shapes (3, 1) and
+//!   (1, 3) the product is 3×3 and its sum differs from `np.vdot`'s sum over the 3 flattened
+//!   pairs (36 → 14, silently); with (2, 3) and (3,), or a 0-d and a 1-D operand, the fix raises
+//!   `ValueError` where the original returned a value.
+//! - narrow integers: `np.sum` accumulates integers narrower than the platform integer (int8 to
+//!   int32, uint8 to uint32) in int64/uint64, while `np.dot`/`np.vdot` accumulate in the element
+//!   type and overflow (200,000 becomes 64 for uint8 images); the result dtype differs too.
+//! - bool input: when numgil cannot see that an operand is bool, the fix runs: `np.sum` of bool
+//!   products is a count (2), `np.dot` of bools is `True`.
+//! - complex input: `np.vdot` conjugates its first argument, so for complex operands it is
+//!   not the sum of products.
+//! - timedelta64 input: `a * b` of two timedelta64 arrays raises `TypeError` (`UFuncTypeError`);
+//!   `np.dot`/`np.vdot` return a timedelta64 value.
 
-use super::helpers::{numpy_alias, numpy_function, plain_args};
+use super::helpers::{is_pure_operand, numpy_alias, numpy_function, plain_args, same_expr};
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
 use crate::fix::{Edit, Fix};
 use crate::value::{Dtype, Value};
@@ -71,28 +88,51 @@ impl Rule for UnfusedDotProduct {
         if b.op != Operator::Mult {
             return;
         }
-        // `sqrt(sum(x * x))` is a norm: NG202 reports it.
-        if checker.text(&*b.left) == checker.text(&*b.right) && inside_sqrt(checker) {
+        // `sqrt(sum(x * x))` is a norm: NG202 reports it (with NG202's test for `x * x`).
+        if is_pure_operand(&b.left) && same_expr(&b.left, &b.right) && inside_sqrt(checker) {
             return;
         }
         let Some(replacement) = fused(checker, b) else { return };
         let np = numpy_alias(checker);
-        let text = format!("{}.{}", np.as_deref().unwrap_or("np"), replacement);
-        let fix = np.map(|_| Fix::unsafe_edits(vec![Edit::replace(call.range(), text.clone())]));
-        checker.report(&META, call.range(), message(), Some(fix_title(&text)), fix);
+        let text = format!("{}.{}", np.as_deref().unwrap_or("np"), replacement.call);
+        // No fix for bool: the sum of bool products is a count, `np.dot` of bools is `True`.
+        let fix = np
+            .as_ref()
+            .filter(|_| !replacement.has_bool)
+            .map(|_| Fix::unsafe_edits(vec![Edit::replace(call.range(), text.clone())]));
+        let help = if replacement.has_bool {
+            let (l, r) = (checker.text(&*b.left), checker.text(&*b.right));
+            format!(
+                "for bool arrays count with `{}.count_nonzero({l} & {r})` (`np.dot` of bools is a bool, not a count)",
+                np.as_deref().unwrap_or("np")
+            )
+        } else {
+            fix_title(&text)
+        };
+        checker.report(&META, call.range(), message(), Some(help), fix);
     }
 }
 
-/// `dot(a, b)` when both operands are 1-D, else `vdot(a, b)`; `None` unless both are known,
-/// non-object arrays.
-fn fused<'a>(checker: &mut Checker<'_, 'a, '_, '_>, b: &'a ExprBinOp) -> Option<String> {
+/// The fused call for a product of two known arrays.
+struct Fused {
+    /// `dot(a, b)` when both operands are 1-D, else `vdot(a, b)`.
+    call: String,
+    /// Whether an operand is known to be a bool array (no fix then).
+    has_bool: bool,
+}
+
+/// The fused call; `None` unless both operands are known, non-object arrays.
+fn fused<'a>(checker: &mut Checker<'_, 'a, '_, '_>, b: &'a ExprBinOp) -> Option<Fused> {
     let (Value::Array(l), Value::Array(r)) = (checker.value(&b.left), checker.value(&b.right)) else { return None };
     if l.dtype == Dtype::Object || r.dtype == Dtype::Object {
         return None;
     }
     let one_d = l.ndim == Some(1) && r.ndim == Some(1);
     let f = if one_d { "dot" } else { "vdot" };
-    Some(format!("{f}({}, {})", checker.text(&*b.left), checker.text(&*b.right)))
+    Some(Fused {
+        call: format!("{f}({}, {})", checker.text(&*b.left), checker.text(&*b.right)),
+        has_bool: l.dtype == Dtype::Bool || r.dtype == Dtype::Bool,
+    })
 }
 
 fn inside_sqrt(checker: &mut Checker) -> bool {
