@@ -107,7 +107,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
     /// Drop findings whose fix was measured on this host (`numgil bench`) to gain less than X.
-    #[arg(long, value_name = "X", value_parser = parse_speedup)]
+    #[arg(long, value_name = "X", value_parser = parse_speedup, allow_negative_numbers = true)]
     pub min_speedup: Option<f64>,
 }
 

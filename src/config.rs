@@ -311,7 +311,7 @@ impl Found {
     ) -> Box<ConfigError> {
         Box::new(ConfigError {
             message,
-            src: NamedSource::new(self.path.display().to_string(), self.text.clone()),
+            src: NamedSource::new(crate::paths::display(&self.path).display().to_string(), self.text.clone()),
             span: (span.start, span.end.saturating_sub(span.start)).into(),
             label: label.to_string(),
             help,

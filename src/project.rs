@@ -297,6 +297,8 @@ impl ModuleNamer {
 
     /// The module name and the import root it is relative to.
     fn name_and_root(&mut self, file: &Path) -> (String, PathBuf) {
+        // Absolute, so that a file named from inside its package still gets its package name.
+        let file = &crate::paths::absolute(file);
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("module");
         let mut parts: Vec<String> = Vec::new();
         if stem != "__init__" {
