@@ -43,12 +43,7 @@ pub fn markdown(meta: &RuleMeta) -> String {
         RuleScope::Engine => "every file",
     };
     let opt_in = if meta.opt_in { "; opt-in" } else { "" };
-    let mut page = format!(
-        "# {} {}\n\n*Checks {scope}; {fix}{opt_in}.*\n\n{}",
-        meta.code,
-        meta.name,
-        meta.doc()
-    );
+    let mut page = format!("# {} {}\n\n*Checks {scope}; {fix}{opt_in}.*\n\n{}", meta.code, meta.name, meta.doc());
     if let Some(measured) = measured(meta.code) {
         page.push_str(&measured);
     }

@@ -93,9 +93,10 @@ impl Loaded {
     /// Settings for what is not per file (`numgil tasks`): those of the first reported file.
     fn first_settings(&self) -> Settings {
         let group = self.project.modules.iter().find_map(|m| self.group_of(&m.source.path));
-        group.map_or_else(|| self.resolver.all().next().cloned().unwrap_or_default(), |g| {
-            self.resolver.settings(g).clone()
-        })
+        group.map_or_else(
+            || self.resolver.all().next().cloned().unwrap_or_default(),
+            |g| self.resolver.settings(g).clone(),
+        )
     }
 }
 

@@ -146,9 +146,8 @@ impl Project {
             .zip(targets.into_par_iter())
             .map(|((path, (name, display_name)), target)| {
                 let text = read_source(path)?;
-                let mut m = ParsedModule::parse_file(path.clone(), text, name, target).map_err(|message| {
-                    IoProblem { path: path.clone(), message, location: None }
-                })?;
+                let mut m = ParsedModule::parse_file(path.clone(), text, name, target)
+                    .map_err(|message| IoProblem { path: path.clone(), message, location: None })?;
                 m.display_name = display_name;
                 Ok(m)
             })

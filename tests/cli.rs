@@ -449,7 +449,10 @@ fn fixable_findings_are_marked_and_counted() {
     assert!(full.contains("NG107 [*] gil-holding-numpy-call"), "{full}");
     assert!(full.contains("NG201 unfused-dot-product"), "unsafe: no mark without --unsafe-fixes: {full}");
     let (out, _, _) = concise_in(dir.path(), &["check", ".", "--fix"]);
-    assert!(out.contains("Fixed 1 finding (1 remaining).\n1 hidden fix can be enabled with the --unsafe-fixes option."), "{out}");
+    assert!(
+        out.contains("Fixed 1 finding (1 remaining).\n1 hidden fix can be enabled with the --unsafe-fixes option."),
+        "{out}"
+    );
     let (json, _, _) = concise_in(dir.path(), &["check", ".", "--output-format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let fix = &v[0]["fix"];

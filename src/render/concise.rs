@@ -12,11 +12,9 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], style: Style) -> std::i
         let path = escape(&path);
         let mark = super::fix_mark(d, style.unsafe_fixes);
         match d.cell {
-            Some(cell) => writeln!(
-                out,
-                "{path}:cell {cell}:{}:{}: {} {mark}{}",
-                d.start.row, d.start.column, d.code, d.message
-            )?,
+            Some(cell) => {
+                writeln!(out, "{path}:cell {cell}:{}:{}: {} {mark}{}", d.start.row, d.start.column, d.code, d.message)?
+            }
             None => writeln!(out, "{path}:{}:{}: {} {mark}{}", d.start.row, d.start.column, d.code, d.message)?,
         }
     }

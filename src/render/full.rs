@@ -103,7 +103,10 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
         let (source, shift) = match d.file.map(|f| &project.modules[f as usize]) {
             Some(m) => match m.notebook.as_ref().and_then(|nb| nb.cell_at(d.range.start())) {
                 Some(cell) => (
-                    Some(Named { name: format!("{} [cell {}]", escape(&d.display_path()), cell.number), text: &cell.code }),
+                    Some(Named {
+                        name: format!("{} [cell {}]", escape(&d.display_path()), cell.number),
+                        text: &cell.code,
+                    }),
                     usize::from(cell.start),
                 ),
                 None => (Some(Named { name: escape(&d.display_path()).into_owned(), text: &m.source.text }), 0),

@@ -173,9 +173,6 @@ pub fn summary(diags: &[Diagnostic], unsafe_fixes: bool) -> String {
 pub fn hidden_hint(diags: &[Diagnostic], unsafe_fixes: bool) -> Option<String> {
     let hidden = diags.iter().filter(|d| hidden_fix(d, unsafe_fixes)).count();
     (hidden > 0).then(|| {
-        format!(
-            "{hidden} hidden {} can be enabled with the --unsafe-fixes option.",
-            plural(hidden, "fix", "fixes")
-        )
+        format!("{hidden} hidden {} can be enabled with the --unsafe-fixes option.", plural(hidden, "fix", "fixes"))
     })
 }

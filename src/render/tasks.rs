@@ -92,7 +92,10 @@ impl TaskReport {
             }
             let mut unresolved = Vec::new();
             if s.entries.is_empty() {
-                let text = index.modules.get(s.file as usize).and_then(|m| m.source.text.get(std::ops::Range::<usize>::from(s.range)));
+                let text = index
+                    .modules
+                    .get(s.file as usize)
+                    .and_then(|m| m.source.text.get(std::ops::Range::<usize>::from(s.range)));
                 unresolved.push(text.and_then(callable_text).unwrap_or_else(|| "a value numgil cannot follow".into()));
             }
             let reached: FxHashSet<FuncId> = reach.iter().filter_map(|r| r.chain.last().copied()).collect();
@@ -112,7 +115,10 @@ impl TaskReport {
             let reaches = reach
                 .iter()
                 .filter_map(|r| {
-                    Some(Reached { function: qual(*r.chain.last()?), chain: r.chain.iter().map(|&f| qual(f)).collect() })
+                    Some(Reached {
+                        function: qual(*r.chain.last()?),
+                        chain: r.chain.iter().map(|&f| qual(f)).collect(),
+                    })
                 })
                 .collect();
             let site = SiteReport {
