@@ -58,8 +58,8 @@ pub struct BenchArgs {
 /// Options shared by commands that read a project.
 #[derive(Debug, clap::Args)]
 pub struct ProjectArgs {
-    /// Files or directories to check.
-    #[arg(default_value = ".")]
+    /// Files or directories to check (default: `.`). The whole project around them (up to the
+    /// nearest `pyproject.toml` or `.git`) is analysed; findings are reported in these only.
     pub paths: Vec<PathBuf>,
     /// Exclude files and directories matching this glob (repeatable; adds to the config's).
     #[arg(long, value_name = "GLOB")]
@@ -107,7 +107,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
     /// Drop findings whose fix was measured on this host (`numgil bench`) to gain less than X.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", value_parser = parse_speedup, allow_negative_numbers = true)]
     pub min_speedup: Option<f64>,
 }
 
@@ -117,6 +117,18 @@ pub struct TasksArgs {
     pub project: ProjectArgs,
     #[arg(long, value_enum, default_value_t = TasksFormat::Text)]
     pub output_format: TasksFormat,
+    /// Also print the call chain to every reached function.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// `--min-speedup`: a finite number, at least 0.
+fn parse_speedup(s: &str) -> Result<f64, String> {
+    let x: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if !x.is_finite() || x < 0.0 {
+        return Err(format!("`{s}` is not a speedup: expected a finite number, 0 or more (e.g. 1.5)"));
+    }
+    Ok(x)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

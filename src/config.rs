@@ -1,6 +1,8 @@
 //! Configuration: `[tool.numgil]` in `pyproject.toml`, or `numgil.toml`, whichever is nearest up
 //! the tree (or `--config`). Unknown keys and bad values are errors that point into the TOML
-//! with a miette span. Also finds each file's Python target version (`requires-python`).
+//! with a miette span. Each file is governed by the nearest configuration above it, like ruff
+//! ([`Resolver`]); `--config` governs every file. Also finds each file's Python target version
+//! (`requires-python`).
 
 use crate::rules::{self, RuleMeta};
 use globset::{Glob, GlobMatcher};
@@ -116,8 +118,8 @@ struct Tools {
 }
 
 /// A configuration error, pointing into the file.
+/// No diagnostic code: miette would print it as a header line above the message.
 #[derive(Debug, Diagnostic)]
-#[diagnostic(code(numgil::config))]
 pub struct ConfigError {
     pub message: String,
     #[source_code]
@@ -151,19 +153,145 @@ pub fn find(start: &Path) -> Option<Found> {
     let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
     let mut dir = if start.is_file() { start.parent().map(Path::to_path_buf) } else { Some(start) };
     while let Some(d) = dir {
-        let numgil = d.join("numgil.toml");
-        if let Ok(text) = std::fs::read_to_string(&numgil) {
-            return Some(Found { path: numgil, text, pyproject: false });
-        }
-        let py = d.join("pyproject.toml");
-        if let Ok(text) = std::fs::read_to_string(&py)
-            && text.contains("[tool.numgil")
-        {
-            return Some(Found { path: py, text, pyproject: true });
+        if let Some(found) = in_dir(&d) {
+            return Some(found);
         }
         dir = d.parent().map(Path::to_path_buf);
     }
     None
+}
+
+/// The configuration file in this very directory, if any.
+fn in_dir(d: &Path) -> Option<Found> {
+    let numgil = d.join("numgil.toml");
+    if let Ok(text) = std::fs::read_to_string(&numgil) {
+        return Some(Found { path: numgil, text, pyproject: false });
+    }
+    let py = d.join("pyproject.toml");
+    if let Ok(text) = std::fs::read_to_string(&py)
+        && text.contains("[tool.numgil")
+    {
+        return Some(Found { path: py, text, pyproject: true });
+    }
+    None
+}
+
+/// What the command line sets on top of every configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub extend_select: Vec<String>,
+    pub scope: Option<Scope>,
+    pub exclude: Vec<String>,
+}
+
+/// Why settings could not be made.
+#[derive(Debug)]
+pub enum ResolveError {
+    Config(Box<ConfigError>),
+    Message(String),
+}
+
+impl From<String> for ResolveError {
+    fn from(s: String) -> Self {
+        ResolveError::Message(s)
+    }
+}
+
+/// Settings per file, like ruff: the nearest configuration at or above each file's directory
+/// governs it, with the command-line overrides applied; `--config` governs every file. Each
+/// configuration is read and validated once; lookups are cached per directory.
+pub struct Resolver {
+    overrides: Overrides,
+    /// One entry per configuration in use (`None`: no file, the defaults).
+    groups: Vec<(Option<PathBuf>, Settings, globset::GlobSet)>,
+    by_dir: FxHashMap<PathBuf, usize>,
+    forced: Option<usize>,
+}
+
+impl Resolver {
+    /// A resolver; with `config`, that file governs everything (and is validated now).
+    pub fn new(config: Option<&Path>, overrides: Overrides) -> Result<Resolver, ResolveError> {
+        // Bad `--select`/`--exclude` values are usage errors even when no file is found.
+        apply_cli_selection(&mut Settings::default(), &overrides.select, &overrides.ignore, &overrides.extend_select)?;
+        crate::discover::exclude_set(&overrides.exclude)?;
+        let mut r = Resolver { overrides, groups: Vec::new(), by_dir: FxHashMap::default(), forced: None };
+        if let Some(path) = config {
+            let found = Found::read(path)?;
+            r.forced = Some(r.add(Some(found))?);
+        }
+        Ok(r)
+    }
+
+    fn add(&mut self, found: Option<Found>) -> Result<usize, ResolveError> {
+        let path = found.as_ref().map(|f| f.path.clone());
+        if let Some(i) = self.groups.iter().position(|g| g.0 == path) {
+            return Ok(i);
+        }
+        let mut s = match &found {
+            Some(f) => f.settings().map_err(ResolveError::Config)?,
+            None => Settings::default(),
+        };
+        if let Some(scope) = self.overrides.scope {
+            s.scope = scope;
+        }
+        apply_cli_selection(&mut s, &self.overrides.select, &self.overrides.ignore, &self.overrides.extend_select)?;
+        s.exclude.extend(self.overrides.exclude.iter().cloned());
+        let excludes = crate::discover::exclude_set(&s.exclude)?;
+        self.groups.push((path, s, excludes));
+        Ok(self.groups.len() - 1)
+    }
+
+    /// The group (an index into [`Resolver::settings`]) governing `path`.
+    pub fn group_of(&mut self, path: &Path) -> Result<usize, ResolveError> {
+        if let Some(i) = self.forced {
+            return Ok(i);
+        }
+        let abs = crate::paths::key(path);
+        let dir = if abs.is_dir() { abs } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
+        self.group_of_dir(&dir)
+    }
+
+    fn group_of_dir(&mut self, dir: &Path) -> Result<usize, ResolveError> {
+        if let Some(&i) = self.by_dir.get(dir) {
+            return Ok(i);
+        }
+        let i = match in_dir(dir) {
+            Some(found) => self.add(Some(found))?,
+            None => match dir.parent() {
+                Some(parent) if parent != dir && !dir.as_os_str().is_empty() => self.group_of_dir(parent)?,
+                _ => self.add(None)?,
+            },
+        };
+        self.by_dir.insert(dir.to_path_buf(), i);
+        Ok(i)
+    }
+
+    /// The settings of one group.
+    pub fn settings(&self, group: usize) -> &Settings {
+        &self.groups[group].1
+    }
+
+    /// Every group's settings, in the order they were found.
+    pub fn all(&self) -> impl Iterator<Item = &Settings> {
+        self.groups.iter().map(|g| &g.1)
+    }
+
+    /// How many configurations are in use.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Whether the group's `exclude` (and `--exclude`) matches `path`.
+    pub fn excluded(&self, group: usize, path: &Path) -> bool {
+        let set = &self.groups[group].2;
+        !set.is_empty() && (set.is_match(path) || path.file_name().is_some_and(|n| set.is_match(Path::new(n))))
+    }
 }
 
 impl Found {
@@ -183,7 +311,7 @@ impl Found {
     ) -> Box<ConfigError> {
         Box::new(ConfigError {
             message,
-            src: NamedSource::new(self.path.display().to_string(), self.text.clone()),
+            src: NamedSource::new(crate::paths::display(&self.path).display().to_string(), self.text.clone()),
             span: (span.start, span.end.saturating_sub(span.start)).into(),
             label: label.to_string(),
             help,

@@ -100,9 +100,9 @@ impl Diagnostic {
         self.path.display().to_string()
     }
 
-    /// Where the rule is documented: `rules/<CODE>.md` in the numgil repository (also printed
-    /// by `numgil rule <CODE>`).
+    /// Where the rule is documented: `rules/<CODE>.md` in the numgil repository, as an
+    /// absolute URL (also printed by `numgil rule <CODE>`).
     pub fn url(&self) -> String {
-        format!("rules/{}.md", self.code)
+        crate::docs::rule_url(self.code)
     }
 }

@@ -1,5 +1,6 @@
 //! Rule documentation, generated from each rule file's `//!` comment: the text `numgil rule`
-//! prints and the committed `rules/<CODE>.md` files (a test fails when they are stale).
+//! prints and the committed `rules/<CODE>.md` files (a test fails when they are stale), and
+//! the rules' absolute URLs.
 
 use crate::rules::{FixAvailability, RuleMeta, RuleScope};
 use serde::Serialize;
@@ -7,7 +8,29 @@ use serde::Serialize;
 /// Sections every rule's documentation must have.
 pub const REQUIRED_SECTIONS: &[&str] = &["## What it does", "## Why is this bad?", "## Example", "Use instead:"];
 
-/// The markdown page of a rule.
+/// The repository, from `Cargo.toml`'s `repository`.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The absolute URL of a rule's page: `<repository>/blob/main/rules/NG101.md`.
+pub fn rule_url(code: &str) -> String {
+    format!("{REPOSITORY}/blob/main/rules/{code}.md")
+}
+
+/// The marker line at the top of each committed `rules/<CODE>.md` (kept in the file, never
+/// printed by `numgil rule` or hover).
+const GENERATED: &str = "<!-- generated from src/rules/*.rs and rules/reference.json by `NUMGIL_UPDATE_DOCS=1 cargo test --test docs`; do not edit -->";
+
+/// The committed `rules/<CODE>.md` file: [`markdown`] with the generated-file marker under the
+/// title.
+pub fn file_page(meta: &RuleMeta) -> String {
+    let page = markdown(meta);
+    match page.split_once("\n\n") {
+        Some((title, rest)) => format!("{title}\n\n{GENERATED}\n\n{rest}"),
+        None => format!("{GENERATED}\n\n{page}"),
+    }
+}
+
+/// The markdown page of a rule, as `numgil rule` and the language server's hover show it.
 pub fn markdown(meta: &RuleMeta) -> String {
     let fix = match meta.fix {
         FixAvailability::None => "no fix",
@@ -20,12 +43,7 @@ pub fn markdown(meta: &RuleMeta) -> String {
         RuleScope::Engine => "every file",
     };
     let opt_in = if meta.opt_in { "; opt-in" } else { "" };
-    let mut page = format!(
-        "# {} {}\n\n<!-- generated from src/rules/*.rs and rules/reference.json by `NUMGIL_UPDATE_DOCS=1 cargo test --test docs`; do not edit -->\n\n*Checks {scope}; {fix}{opt_in}.*\n\n{}",
-        meta.code,
-        meta.name,
-        meta.doc()
-    );
+    let mut page = format!("# {} {}\n\n*Checks {scope}; {fix}{opt_in}.*\n\n{}", meta.code, meta.name, meta.doc());
     if let Some(measured) = measured(meta.code) {
         page.push_str(&measured);
     }

@@ -56,7 +56,7 @@ impl<'a> ProjectIndex<'a> {
         if self.func(f).jit != crate::scope::Jit::None {
             return true;
         }
-        !self.gil_releasing.is_empty() && self.gil_releasing.contains(&self.func_display(f, None))
+        !self.gil_releasing.is_empty() && self.gil_releasing.contains(&self.func_qualified(f))
     }
 
     /// The binder's scopes for one module (bound on first use).
@@ -89,11 +89,18 @@ impl<'a> ProjectIndex<'a> {
         })
     }
 
-    /// How a function is named in reports: `name` within the same module, `module.name` across.
+    /// How a function is named in reports: `name` within the same module, `module.name` across
+    /// (the module's report name, unique in the project: see `ParsedModule::display_name`).
     pub fn func_display(&self, id: FuncId, relative_to: Option<u32>) -> String {
         let f = self.func(id);
         let q = f.qualname.replace(".<locals>", "");
-        if relative_to == Some(id.file) { q } else { format!("{}.{}", self.modules[id.file as usize].name, q) }
+        if relative_to == Some(id.file) { q } else { format!("{}.{}", self.modules[id.file as usize].display_name, q) }
+    }
+
+    /// A function's importable qualified name (`pkg.stats.energy`), as configuration names it.
+    pub fn func_qualified(&self, id: FuncId) -> String {
+        let f = self.func(id);
+        format!("{}.{}", self.modules[id.file as usize].name, f.qualname.replace(".<locals>", ""))
     }
 
     /// `path:row` of an offset, for task context lines.

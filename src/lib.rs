@@ -17,6 +17,7 @@ pub mod library;
 pub mod lint;
 pub mod notebook;
 pub mod numpy_returns;
+pub mod paths;
 pub mod project;
 pub mod project_facts;
 pub mod render;
@@ -68,6 +69,36 @@ pub fn check_with_triggers(project: &Project, settings: &Settings, triggers: &[t
     diags.sort_by(|a, b| (&a.path, a.cell, a.start, a.code).cmp(&(&b.path, b.cell, b.start, b.code)));
     diags.dedup();
     diags
+}
+
+/// Check a project whose files are governed by different configurations: `groups[g]` is
+/// configuration `g`'s settings, and `group_of` says which configuration governs a finding's
+/// file, or `None` for a file that is analysed (for task context) but not reported. Each
+/// configuration that governs a reported file analyses the whole project once.
+pub fn check_grouped(
+    project: &Project,
+    groups: &[&Settings],
+    group_of: impl Fn(&std::path::Path) -> Option<usize>,
+) -> Vec<Diagnostic> {
+    let triggers = scan_triggers(project);
+    let mut wanted: Vec<usize> = project
+        .modules
+        .iter()
+        .map(|m| m.source.path.as_path())
+        .chain(project.problems.iter().map(|p| p.path.as_path()))
+        .filter_map(&group_of)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = Vec::new();
+    for g in wanted {
+        let Some(settings) = groups.get(g) else { continue };
+        let diags = check_with_triggers(project, settings, &triggers);
+        out.extend(diags.into_iter().filter(|d| group_of(&d.path) == Some(g)));
+    }
+    out.sort_by(|a, b| (&a.path, a.cell, a.start, a.code).cmp(&(&b.path, b.cell, b.start, b.code)));
+    out.dedup();
+    out
 }
 
 /// For a notebook, the cell an offset is in and the line within that cell; otherwise the row.
@@ -183,11 +214,21 @@ pub struct FixOutcome {
 /// Apply fixes in memory until nothing changes (at most 10 rounds). A file with syntax errors
 /// is never fixed, and a fixed file that does not parse is left as it was.
 pub fn fix_project(project: &mut Project, settings: &Settings, mode: fix::FixMode) -> FixOutcome {
+    fix_project_with(project, mode, |p| check_project(p, settings))
+}
+
+/// [`fix_project`] with the findings from `check` (e.g. [`check_grouped`]: only the fixes of
+/// the files it reports are applied).
+pub fn fix_project_with(
+    project: &mut Project,
+    mode: fix::FixMode,
+    check: impl Fn(&Project) -> Vec<Diagnostic>,
+) -> FixOutcome {
     let mut originals: std::collections::BTreeMap<u32, String> = Default::default();
     let mut fixed = 0;
     let mut refused = Vec::new();
     for _round in 0..10 {
-        let diags = check_project(project, settings);
+        let diags = check(project);
         let mut by_file: std::collections::BTreeMap<u32, Vec<&fix::Fix>> = Default::default();
         for d in &diags {
             if let (Some(file), Some(f)) = (d.file, &d.fix) {
@@ -232,6 +273,8 @@ pub fn fix_project(project: &mut Project, settings: &Settings, mode: fix::FixMod
                 continue;
             }
             originals.entry(file).or_insert_with(|| m.file_text().to_string());
+            let mut reparsed = reparsed;
+            reparsed.display_name = m.display_name.clone();
             project.modules[file as usize] = reparsed;
             fixed += n;
             changed = true;
@@ -240,7 +283,7 @@ pub fn fix_project(project: &mut Project, settings: &Settings, mode: fix::FixMod
             break;
         }
     }
-    let remaining = check_project(project, settings);
+    let remaining = check(project);
     refused.sort();
     refused.dedup();
     FixOutcome { changed: originals.into_iter().collect(), fixed, remaining, refused }
@@ -248,7 +291,17 @@ pub fn fix_project(project: &mut Project, settings: &Settings, mode: fix::FixMod
 
 /// Everything `numgil tasks` shows.
 pub fn task_report(project: &Project, settings: &Settings) -> render::tasks::TaskReport {
+    task_report_for(project, settings, |_| true)
+}
+
+/// [`task_report`] limited to the launcher sites in, or reaching into, the files `reported`
+/// accepts (by module index): the whole project is analysed either way.
+pub fn task_report_for(
+    project: &Project,
+    settings: &Settings,
+    reported: impl Fn(u32) -> bool,
+) -> render::tasks::TaskReport {
     let index = ProjectIndex::build(&project.modules).configure(settings);
     let graph = TaskGraph::build(&index, &scan_triggers(project));
-    render::tasks::TaskReport::new(&index, &graph)
+    render::tasks::TaskReport::new(&index, &graph, reported)
 }

@@ -1,13 +1,17 @@
 //! The `numgil` binary: parse the command line and run it. Exit codes: 0 clean, 1 findings,
-//! 2 usage, configuration or I/O failure.
+//! 2 usage, configuration or I/O failure (a missing path, an unreadable file). The project
+//! around the named paths is analysed as a whole; findings are reported for the named paths,
+//! each file under the nearest configuration above it. A closed stdout ends the run quietly.
 
 use clap::Parser;
-use numgil::cli::{BenchArgs, CheckArgs, Cli, Command, ProjectArgs, RuleArgs, TasksFormat};
+use numgil::cli::{BenchArgs, CheckArgs, Cli, Command, ProjectArgs, RuleArgs, TasksArgs, TasksFormat};
 use numgil::config::{self, Settings};
 use numgil::fix::FixMode;
 use numgil::project::Project;
 use numgil::render::{self, OutputFormat, Style};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// mimalloc: the run allocates a whole project's syntax trees at once from several threads;
@@ -19,6 +23,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 enum Failure {
     Message(String),
     Config(Box<config::ConfigError>),
+    /// stdout was closed early (`numgil check | head -1`): stop quietly, like ruff.
+    BrokenPipe,
 }
 
 impl From<String> for Failure {
@@ -29,7 +35,22 @@ impl From<String> for Failure {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
-        Failure::Message(e.to_string())
+        if e.kind() == std::io::ErrorKind::BrokenPipe { Failure::BrokenPipe } else { Failure::Message(e.to_string()) }
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        Failure::from(std::io::Error::from(e))
+    }
+}
+
+impl From<config::ResolveError> for Failure {
+    fn from(e: config::ResolveError) -> Self {
+        match e {
+            config::ResolveError::Config(c) => Failure::Config(c),
+            config::ResolveError::Message(m) => Failure::Message(m),
+        }
     }
 }
 
@@ -43,6 +64,7 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
         Err(Failure::Message(msg)) => {
             eprintln!("numgil: error: {msg}");
             ExitCode::from(2)
@@ -54,53 +76,159 @@ fn main() -> ExitCode {
     }
 }
 
-/// Settings from `--config` or the nearest configuration file.
-fn settings_for(args: &ProjectArgs) -> Result<Settings, Failure> {
-    let found = match &args.config {
-        Some(p) => Some(config::Found::read(p)?),
-        None => {
-            let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
-            config::find(&start)
-        }
-    };
-    let mut s = match found {
-        Some(f) => f.settings().map_err(Failure::Config)?,
-        None => Settings::default(),
-    };
-    s.exclude.extend(args.exclude.iter().cloned());
-    Ok(s)
+/// A project loaded for a command: every Python file of the project roots around the named
+/// paths (for task context), and which of them are reported, with their configuration.
+struct Loaded {
+    project: Project,
+    resolver: config::Resolver,
+    /// Reported files (by the path findings carry) and the configuration group governing each.
+    reported: FxHashMap<PathBuf, usize>,
 }
 
-fn load(args: &ProjectArgs, settings: &Settings) -> Result<Project, Failure> {
-    let excludes = numgil::discover::exclude_set(&settings.exclude)?;
-    let found = numgil::discover::discover(&args.paths, &excludes);
-    let mut project = Project::load(&found.files, settings.target_version);
-    project.problems.extend(found.problems.into_iter().map(|p| numgil::project::IoProblem {
-        path: p.path,
-        message: p.message,
-        location: None,
-    }));
-    Ok(project)
+impl Loaded {
+    fn group_of(&self, path: &Path) -> Option<usize> {
+        self.reported.get(path).copied()
+    }
+
+    /// Settings for what is not per file (`numgil tasks`): those of the first reported file.
+    fn first_settings(&self) -> Settings {
+        let group = self.project.modules.iter().find_map(|m| self.group_of(&m.source.path));
+        group.map_or_else(
+            || self.resolver.all().next().cloned().unwrap_or_default(),
+            |g| self.resolver.settings(g).clone(),
+        )
+    }
+}
+
+/// Whether `path` (display form and canonical form) is `named` or under it.
+fn under(path: &Path, key: &Path, named: &[(PathBuf, PathBuf)]) -> bool {
+    let abs = numgil::paths::absolute(path);
+    named.iter().any(|(n_abs, n_key)| abs.starts_with(n_abs) || key.starts_with(n_key))
+}
+
+/// Whether an exclude glob of the file's configuration matches the file or a folder between
+/// it and the named path (or project root) that contains it: a folder named on the command line
+/// is checked even if it matches.
+fn excluded(resolver: &config::Resolver, group: usize, file: &Path, stop: &Path) -> bool {
+    let mut p = Some(file);
+    while let Some(a) = p {
+        if a.as_os_str().is_empty() || a == stop || (a != file && stop.starts_with(a)) {
+            break;
+        }
+        if resolver.excluded(group, a) {
+            return true;
+        }
+        p = a.parent();
+    }
+    false
+}
+
+/// Find and read the project: the files under the project root of each named path (nearest
+/// `pyproject.toml` or `.git`) and the named paths themselves, each once (by canonical path).
+fn load(args: &ProjectArgs, overrides: config::Overrides, stdin: Option<&Path>) -> Result<Loaded, Failure> {
+    let named: Vec<PathBuf> = match (args.paths.is_empty(), stdin) {
+        (true, Some(_)) => Vec::new(),
+        (true, None) => vec![PathBuf::from(".")],
+        (false, _) => args.paths.clone(),
+    };
+    for p in &named {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(format!("path not found: {}", p.display()).into());
+        }
+    }
+    let mut resolver = config::Resolver::new(args.config.as_deref(), overrides)?;
+    let shown: Vec<PathBuf> = named.iter().map(|p| numgil::paths::display(p)).collect();
+    let stdin_shown = stdin.map(numgil::paths::display);
+    let mut reported_at: Vec<(PathBuf, PathBuf)> =
+        shown.iter().map(|p| (numgil::paths::absolute(p), numgil::paths::key(p))).collect();
+    if let Some(s) = &stdin_shown {
+        reported_at.push((numgil::paths::absolute(s), numgil::paths::key(s)));
+    }
+    let mut roots: Vec<PathBuf> = shown.iter().chain(&stdin_shown).map(|p| numgil::paths::project_root(p)).collect();
+    roots.sort();
+    roots.dedup();
+    let outer: Vec<PathBuf> =
+        roots.iter().filter(|r| !roots.iter().any(|o| o != *r && r.starts_with(o))).cloned().collect();
+    let mut walk: Vec<PathBuf> = outer.iter().map(|r| numgil::paths::display(r)).collect();
+    for (p, (_, key)) in shown.iter().zip(&reported_at) {
+        if !outer.contains(key) {
+            walk.push(p.clone());
+        }
+    }
+    let cli_excludes = numgil::discover::exclude_set(&args.exclude)?;
+    let found = numgil::discover::discover(&walk, &cli_excludes);
+    let mut seen: FxHashSet<PathBuf> = FxHashSet::default();
+    let (mut files, mut targets) = (Vec::new(), Vec::new());
+    let mut reported = FxHashMap::default();
+    for f in &found.files {
+        let key = numgil::paths::key(f);
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let file = numgil::paths::display(f);
+        let group = resolver.group_of(&file)?;
+        let abs = numgil::paths::absolute(&file);
+        let stop = reported_at
+            .iter()
+            .zip(shown.iter().chain(&stdin_shown))
+            .filter(|((n_abs, _), _)| abs.starts_with(n_abs))
+            .map(|(_, n)| if n == &file { n.parent().map(Path::to_path_buf).unwrap_or_default() } else { n.clone() })
+            .max_by_key(|n| n.components().count())
+            .or_else(|| outer.iter().find(|r| key.starts_with(r)).map(|r| numgil::paths::display(r)))
+            .unwrap_or_default();
+        if excluded(&resolver, group, &file, &stop) {
+            continue;
+        }
+        if under(&file, &key, &reported_at) {
+            reported.insert(file.clone(), group);
+        }
+        targets.push(resolver.settings(group).target_version);
+        files.push(file);
+    }
+    let mut project = Project::load_each(&files, &targets);
+    for p in found.problems {
+        let path = numgil::paths::display(&p.path);
+        if under(&path, &numgil::paths::key(&path), &reported_at) {
+            let group = resolver.group_of(&path)?;
+            reported.insert(path.clone(), group);
+            project.problems.push(numgil::project::IoProblem { path, message: p.message, location: None });
+        }
+    }
+    if let Some(s) = stdin_shown {
+        let group = resolver.group_of(&s)?;
+        reported.insert(s, group);
+    }
+    if reported.is_empty() {
+        eprintln!("warning: No Python files found under the given path(s)");
+    }
+    Ok(Loaded { project, resolver, reported })
+}
+
+fn tasks(args: TasksArgs) -> Result<u8, Failure> {
+    let overrides = config::Overrides { exclude: args.project.exclude.clone(), ..Default::default() };
+    let loaded = load(&args.project, overrides, None)?;
+    let settings = loaded.first_settings();
+    let project = &loaded.project;
+    let report = numgil::task_report_for(project, &settings, |file| {
+        project.modules.get(file as usize).is_some_and(|m| loaded.reported.contains_key(&m.source.path))
+    });
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.output_format {
+        TasksFormat::Text => report.render_text(&mut out, args.verbose)?,
+        TasksFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    std::mem::forget(loaded);
+    Ok(0)
 }
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Tasks(args) => {
-            let settings = settings_for(&args.project)?;
-            let project = load(&args.project, &settings)?;
-            let report = numgil::task_report(&project, &settings);
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match args.output_format {
-                TasksFormat::Text => report.render_text(&mut out)?,
-                TasksFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
-                    writeln!(out)?;
-                }
-            }
-            out.flush()?;
-            Ok(0)
-        }
+        Command::Tasks(args) => tasks(args),
         Command::Rule(args) => rule(args),
         Command::Bench(args) => bench(args),
         Command::Server => Ok(u8::try_from(numgil::server::run()).unwrap_or(1)),
@@ -160,7 +288,7 @@ fn bench(args: BenchArgs) -> Result<u8, Failure> {
     let failed: Vec<&str> = profile.results.iter().filter(|r| r.check != "ok").map(|r| r.rule.as_str()).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &profile).map_err(std::io::Error::other)?;
+        serde_json::to_writer_pretty(&mut out, &profile)?;
         writeln!(out)?;
     } else if args.check_only {
         for r in &profile.results {
@@ -213,30 +341,49 @@ fn now_utc() -> String {
 }
 
 fn check(args: CheckArgs) -> Result<u8, Failure> {
-    let mut settings = settings_for(&args.project)?;
-    if let Some(scope) = args.scope {
-        settings.scope = scope;
-    }
-    config::apply_cli_selection(&mut settings, &args.select, &args.ignore, &args.extend_select)?;
-    let stdin_only = args.stdin_filename.is_some() && args.project.paths == [std::path::PathBuf::from(".")];
-    let mut project =
-        if stdin_only { Project::load(&[], settings.target_version) } else { load(&args.project, &settings)? };
-    if let Some(name) = &args.stdin_filename {
+    let overrides = config::Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        extend_select: args.extend_select.clone(),
+        scope: args.scope,
+        exclude: args.project.exclude.clone(),
+    };
+    let stdin_name = args.stdin_filename.as_deref();
+    let Loaded { mut project, resolver, reported } = load(&args.project, overrides, stdin_name)?;
+    let stdin_path = stdin_name.map(numgil::paths::display);
+    if let Some(name) = &stdin_path {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
             .map_err(|e| format!("cannot read stdin as UTF-8 text: {e}"))?;
         project.set_source(name, text);
     }
-    let style = Style::detect();
+    let groups: Vec<&Settings> = resolver.all().collect();
+    let group_of = |p: &Path| reported.get(p).copied();
+    let checker = |p: &Project| numgil::check_grouped(p, &groups, group_of);
+    let mut style = Style::detect();
+    style.unsafe_fixes = args.unsafe_fixes;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let io_failure =
         |d: &[numgil::diagnostic::Diagnostic]| d.iter().any(|d| d.code == numgil::rules::io_error::META.code);
+    // `--exit-zero`: 0 whatever was found (numgil's own failures are errors, exit 2, earlier).
+    let exit = |diags: &[numgil::diagnostic::Diagnostic], found: bool| -> u8 {
+        if args.exit_zero {
+            0
+        } else if io_failure(diags) {
+            2
+        } else {
+            u8::from(found)
+        }
+    };
 
     if args.fix || args.diff {
         let mode = if args.unsafe_fixes { FixMode::Unsafe } else { FixMode::Safe };
-        let outcome = numgil::fix_project(&mut project, &settings, mode);
+        let outcome = numgil::fix_project_with(&mut project, mode, checker);
         for path in &outcome.refused {
-            eprintln!("numgil: warning: fixes for {} were not applied: the result did not parse", path.display());
+            eprintln!(
+                "numgil: warning: fixes for {} were not applied: the result did not parse",
+                numgil::paths::escape(&path.display().to_string())
+            );
         }
         if args.diff {
             for (file, original) in &outcome.changed {
@@ -246,16 +393,16 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             out.flush()?;
             let n = outcome.changed.len();
             eprintln!("Would fix {} finding{} in {n} file{}.", outcome.fixed, plural(outcome.fixed), plural(n));
-            return Ok(if io_failure(&outcome.remaining) { 2 } else { u8::from(n > 0) });
+            return Ok(exit(&outcome.remaining, n > 0));
         }
-        if let Some(name) = &args.stdin_filename {
+        if let Some(name) = &stdin_path {
             // Fixing stdin: the fixed source goes to stdout, nothing is written.
             if let Some(m) = project.modules.iter().find(|m| &m.source.path == name) {
                 write!(out, "{}", m.file_text())?;
             }
             out.flush()?;
-            let remaining = outcome.remaining.iter().filter(|d| &d.path == name).count();
-            return Ok(if args.exit_zero { 0 } else { u8::from(remaining > 0) });
+            let remaining: Vec<_> = outcome.remaining.iter().filter(|d| &d.path == name).cloned().collect();
+            return Ok(exit(&remaining, !remaining.is_empty()));
         }
         for (file, _) in &outcome.changed {
             let m = &project.modules[*file as usize];
@@ -267,20 +414,17 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         render::render(&mut out, args.output_format, &remaining, &project, style)?;
         if matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
             writeln!(out, "Fixed {} finding{} ({} remaining).", outcome.fixed, plural(outcome.fixed), remaining.len())?;
+            if let Some(hint) = render::hidden_hint(&remaining, args.unsafe_fixes) {
+                writeln!(out, "{hint}")?;
+            }
         }
         out.flush()?;
-        let code = if io_failure(&remaining) {
-            2
-        } else if args.exit_zero {
-            0
-        } else {
-            u8::from(!remaining.is_empty())
-        };
+        let code = exit(&remaining, !remaining.is_empty());
         std::mem::forget(project);
         return Ok(code);
     }
 
-    let mut diags = numgil::check_project(&project, &settings);
+    let mut diags = checker(&project);
     let book = numgil::kernels::profile::EvidenceBook::load();
     numgil::attach_evidence(&mut diags, &book);
     if let Some(min) = args.min_speedup {
@@ -294,23 +438,17 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         });
     }
     if args.statistics {
-        render::statistics(&mut out, &diags)?;
+        render::statistics(&mut out, &diags, args.output_format, args.unsafe_fixes)?;
     } else {
         render::render(&mut out, args.output_format, &diags, &project, style)?;
         if matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
-            writeln!(out, "{}", render::summary(&diags))?;
+            writeln!(out, "{}", render::summary(&diags, args.unsafe_fixes))?;
         }
     }
     out.flush()?;
     // The process is about to exit: freeing every syntax tree one by one is wasted work.
     std::mem::forget(project);
-    Ok(if io_failure(&diags) {
-        2
-    } else if args.exit_zero {
-        0
-    } else {
-        u8::from(!diags.is_empty())
-    })
+    Ok(exit(&diags, !diags.is_empty()))
 }
 
 fn plural(n: usize) -> &'static str {
@@ -329,9 +467,9 @@ fn rule(args: RuleArgs) -> Result<u8, Failure> {
         TasksFormat::Json => {
             let items: Vec<_> = metas.iter().map(|m| numgil::docs::json(m)).collect();
             if args.all {
-                serde_json::to_writer_pretty(&mut out, &items).map_err(std::io::Error::other)?;
+                serde_json::to_writer_pretty(&mut out, &items)?;
             } else {
-                serde_json::to_writer_pretty(&mut out, &items[0]).map_err(std::io::Error::other)?;
+                serde_json::to_writer_pretty(&mut out, &items[0])?;
             }
             writeln!(out)?;
         }

@@ -1,6 +1,8 @@
 //! Loading a project: read and parse every discovered file exactly once, in parallel, and name
 //! each module from its path (`__init__.py` packages, `src/` layouts). Files that cannot be read
-//! become problems (NG002) and the run goes on.
+//! become problems (NG002) and the run goes on. Two files that import as the same module
+//! (`pkgA/pipeline/stats.py`, `pkgB/pipeline/stats.py`) keep that name for import resolution
+//! but are reported under distinct names (`pkgA/pipeline.stats`, `pkgB/pipeline.stats`).
 
 use crate::config::TargetVersions;
 use crate::source::{Location, SourceFile};
@@ -21,8 +23,11 @@ pub struct ParsedModule {
     pub syntax_errors: Vec<(TextRange, String)>,
     /// Comments that mention `noqa` or `numgil`.
     pub suppression_comments: Vec<TextRange>,
-    /// Dotted module name (`pkg.stats`).
+    /// Dotted module name (`pkg.stats`), as imports name it.
     pub name: String,
+    /// How reports name the module: `name`, or, when another file of the project has the same
+    /// `name`, prefixed with the folder that holds its package (`pkgA/pipeline.stats`).
+    pub display_name: String,
     pub is_package: bool,
     /// The Python version the file was parsed for.
     pub target: ruff_python_ast::PythonVersion,
@@ -76,7 +81,18 @@ impl ParsedModule {
             .collect();
         let suppression_comments = suppression_comments(&parsed, &source.text);
         let ast = parsed.into_syntax();
-        ParsedModule { source, ast, syntax_errors, suppression_comments, name, is_package, target, notebook: None }
+        let display_name = name.clone();
+        ParsedModule {
+            source,
+            ast,
+            syntax_errors,
+            suppression_comments,
+            name,
+            display_name,
+            is_package,
+            target,
+            notebook: None,
+        }
     }
 }
 
@@ -109,21 +125,31 @@ pub struct Project {
 impl Project {
     /// Read and parse `files` in parallel. Each file is read once.
     pub fn load(files: &[PathBuf], target: Option<ruff_python_ast::PythonVersion>) -> Project {
-        let names = ModuleNamer::default().names(files);
+        Project::load_each(files, &vec![target; files.len()])
+    }
+
+    /// [`Project::load`] with each file's configured `target-version` (`None`: from the nearest
+    /// `requires-python`), for per-file configuration.
+    pub fn load_each(files: &[PathBuf], configured: &[Option<ruff_python_ast::PythonVersion>]) -> Project {
+        let mut namer = ModuleNamer::default();
+        let names = namer.names(files);
+        let display = namer.display_names(files, &names);
         let mut targets = TargetVersions::default();
-        targets.fixed = target;
-        let targets: Vec<_> = files.iter().map(|f| targets.for_file(f)).collect();
+        let targets: Vec<_> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| configured.get(i).copied().flatten().unwrap_or_else(|| targets.for_file(f)))
+            .collect();
         let results: Vec<Result<ParsedModule, IoProblem>> = files
             .par_iter()
-            .zip(names.into_par_iter())
+            .zip(names.into_par_iter().zip(display.into_par_iter()))
             .zip(targets.into_par_iter())
-            .map(|((path, name), target)| {
+            .map(|((path, (name, display_name)), target)| {
                 let text = read_source(path)?;
-                ParsedModule::parse_file(path.clone(), text, name, target).map_err(|message| IoProblem {
-                    path: path.clone(),
-                    message,
-                    location: None,
-                })
+                let mut m = ParsedModule::parse_file(path.clone(), text, name, target)
+                    .map_err(|message| IoProblem { path: path.clone(), message, location: None })?;
+                m.display_name = display_name;
+                Ok(m)
             })
             .collect();
         let mut modules = Vec::with_capacity(results.len());
@@ -140,14 +166,18 @@ impl Project {
     /// Build a project from in-memory sources (tests, stdin, the language server).
     pub fn from_sources(sources: Vec<(PathBuf, String)>) -> Project {
         let paths: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
-        let names = ModuleNamer::default().names(&paths);
+        let mut namer = ModuleNamer::default();
+        let names = namer.names(&paths);
+        let display = namer.display_names(&paths, &names);
         let mut targets = TargetVersions::default();
         let modules = sources
             .into_iter()
-            .zip(names)
-            .filter_map(|((path, text), name)| {
+            .zip(names.into_iter().zip(display))
+            .filter_map(|((path, text), (name, display_name))| {
                 let target = targets.for_file(&path);
-                ParsedModule::parse_file(path, text, name, target).ok()
+                let mut m = ParsedModule::parse_file(path, text, name, target).ok()?;
+                m.display_name = display_name;
+                Some(m)
             })
             .collect();
         Project { modules, problems: Vec::new() }
@@ -161,9 +191,12 @@ impl Project {
         match self.modules.iter().position(|m| m.source.path == path) {
             Some(i) => {
                 let m = &self.modules[i];
-                let (name, target) = (m.name.clone(), m.target);
+                let (name, display_name, target) = (m.name.clone(), m.display_name.clone(), m.target);
                 match ParsedModule::parse_file(path.to_path_buf(), text, name, target) {
-                    Ok(m) => self.modules[i] = m,
+                    Ok(mut m) => {
+                        m.display_name = display_name;
+                        self.modules[i] = m;
+                    }
                     Err(message) => self.problems.push(IoProblem { path: path.to_path_buf(), message, location: None }),
                 }
             }
@@ -213,13 +246,67 @@ impl ModuleNamer {
     }
 
     pub fn name(&mut self, file: &Path) -> String {
+        self.name_and_root(file).0
+    }
+
+    /// Report names for `files` (whose import names are `names`): a name shared by several
+    /// files is prefixed with the end of each file's import root (the folder holding its
+    /// top package), as few folders as make them distinct: `pkgA/pipeline.stats`.
+    pub fn display_names(&mut self, files: &[PathBuf], names: &[String]) -> Vec<String> {
+        let mut by_name: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (i, n) in names.iter().enumerate() {
+            by_name.entry(n.as_str()).or_default().push(i);
+        }
+        let mut out = names.to_vec();
+        for (name, group) in by_name {
+            if group.len() < 2 {
+                continue;
+            }
+            let roots: Vec<Vec<String>> = group
+                .iter()
+                .map(|&i| {
+                    let root = self.name_and_root(&files[i]).1;
+                    crate::paths::absolute(&root)
+                        .components()
+                        .filter_map(|c| match c {
+                            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect();
+            let longest = roots.iter().map(Vec::len).max().unwrap_or(0);
+            let suffix = |r: &Vec<String>, k: usize| r[r.len().saturating_sub(k)..].join("/");
+            let k = (1..=longest)
+                .find(|&k| {
+                    let mut seen: Vec<String> = roots.iter().map(|r| suffix(r, k)).collect();
+                    seen.sort();
+                    seen.windows(2).all(|w| w[0] != w[1])
+                })
+                .unwrap_or(longest);
+            for (&i, r) in group.iter().zip(&roots) {
+                let prefix = suffix(r, k);
+                if !prefix.is_empty() {
+                    out[i] = format!("{prefix}/{name}");
+                }
+            }
+        }
+        out
+    }
+
+    /// The module name and the import root it is relative to.
+    fn name_and_root(&mut self, file: &Path) -> (String, PathBuf) {
+        // Absolute, so that a file named from inside its package still gets its package name.
+        let file = &crate::paths::absolute(file);
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("module");
         let mut parts: Vec<String> = Vec::new();
         if stem != "__init__" {
             parts.push(stem.to_string());
         }
         let mut dir = file.parent().map(Path::to_path_buf);
+        let mut root = dir.clone().unwrap_or_default();
         while let Some(d) = dir {
+            root = d.clone();
             if d.as_os_str().is_empty() || !self.is_package(&d) {
                 break;
             }
@@ -228,18 +315,16 @@ impl ModuleNamer {
                 None => break,
             }
             dir = d.parent().map(Path::to_path_buf);
+            root = dir.clone().unwrap_or_default();
         }
         parts.reverse();
         if parts.is_empty() {
             // A top-level `__init__.py` outside any package: name it after its directory.
-            return file
-                .parent()
-                .and_then(|p| p.file_name())
-                .and_then(|n| n.to_str())
-                .unwrap_or("__init__")
-                .to_string();
+            let name = file.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("__init__");
+            let root = file.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+            return (name.to_string(), root);
         }
-        parts.join(".")
+        (parts.join("."), root)
     }
 
     fn is_package(&mut self, dir: &Path) -> bool {

@@ -285,7 +285,7 @@ fn user_launcher(ev: &Evaluator, callee: &Value) -> Option<String> {
     }
     let name = match callee {
         Value::External(q) => q.to_string(),
-        Value::Function(f) => ev.cx.index.func_display(*f, None),
+        Value::Function(f) => ev.cx.index.func_qualified(*f),
         _ => return None,
     };
     launchers.contains(&name).then_some(name)

@@ -148,10 +148,25 @@ fn directory_loop_is_reported() {
 }
 
 #[test]
-fn missing_path_is_an_io_problem() {
-    let (out, code) = stdout_of(&["check", "does/not/exist", "--output-format", "concise"]);
-    assert_eq!(code, 2);
-    assert!(out.contains("does/not/exist:1:1: NG002 no such file or directory"), "{out}");
+fn missing_path_is_an_error_not_a_finding() {
+    let out = numgil().args(["check", "does/not/exist", "--output-format", "concise"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no finding: {}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error: path not found: does/not/exist"), "{err}");
+    let out = numgil().args(["tasks", "does/not/exist"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "tasks on a missing path");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("path not found"));
+}
+
+#[test]
+fn no_python_files_warns_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "notes.txt", b"hello\n");
+    let out = numgil().args(["check", dir.path().to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No Python files found under the given path(s)"), "{err}");
 }
 
 #[test]
@@ -252,4 +267,269 @@ fn configuration_is_read_and_errors_point_into_the_toml() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown rule selector `NG9`") && err.contains("numgil.toml:1:18"), "{err}");
+}
+
+/// A package whose `pipeline.stats.energy` runs in a pool launched from `pipeline.driver`.
+fn package(root: &Path, body: &str) {
+    std::fs::create_dir_all(root.join("pipeline")).unwrap();
+    write(&root.join("pipeline"), "__init__.py", b"");
+    write(&root.join("pipeline"), "stats.py", format!("import numpy as np\n\n\n{body}").as_bytes());
+    write(
+        &root.join("pipeline"),
+        "driver.py",
+        b"from concurrent.futures import ThreadPoolExecutor\nimport numpy as np\nfrom pipeline.stats import energy\n\n\ndef run(x):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(energy, np.array_split(x, 4)))\n",
+    );
+}
+
+/// Run in `dir`, in concise format unless `args` name a format.
+fn concise_in(dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let mut cmd = numgil();
+    cmd.current_dir(dir).args(args);
+    if !args.contains(&"--output-format") {
+        cmd.args(["--output-format", "concise"]);
+    }
+    let out = cmd.output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn configuration_is_per_file_whatever_the_path_order() {
+    let dir = tempfile::tempdir().unwrap();
+    package(&dir.path().join("pkgA"), "def energy(chunk):\n    return sum(chunk)\n");
+    package(&dir.path().join("pkgB"), "def energy(chunk):\n    return max(chunk)\n");
+    write(&dir.path().join("pkgA"), "pyproject.toml", b"[tool.numgil]\nignore = [\"NG101\"]\n");
+    let (ab, _, _) = concise_in(dir.path(), &["check", "pkgA", "pkgB"]);
+    let (ba, _, _) = concise_in(dir.path(), &["check", "pkgB", "pkgA"]);
+    assert_eq!(ab, ba, "the same findings in either order");
+    assert!(ab.contains("pkgB/pipeline/stats.py:5:12: NG101 builtin `max`"), "{ab}");
+    assert!(!ab.contains("pkgA/"), "pkgA's own configuration ignores NG101: {ab}");
+    // `--config` governs every file.
+    write(dir.path(), "all.toml", b"select = [\"NG101\"]\n");
+    let (forced, _, _) = concise_in(dir.path(), &["check", "pkgA", "pkgB", "--config", "all.toml"]);
+    assert!(forced.contains("pkgA/pipeline/stats.py:5:12") && forced.contains("pkgB/"), "{forced}");
+}
+
+#[test]
+fn colliding_module_paths_keep_findings_in_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    package(&dir.path().join("pkgA"), "def energy(chunk):\n    return sum(chunk)\n");
+    package(
+        &dir.path().join("pkgB"),
+        "def energy(chunk):\n    return np.sum(chunk)\n\n\ndef spread(chunk):\n    return max(chunk)\n",
+    );
+    let (out, _, code) = concise_in(dir.path(), &["check", "pkgA", "pkgB"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("pkgA/pipeline/stats.py:5:12: NG101"), "{out}");
+    assert!(!out.contains("pkgB/pipeline/stats.py"), "pkgB's energy is clean and spread never runs: {out}");
+    let out = numgil().current_dir(dir.path()).args(["tasks", "pkgA", "pkgB"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("runs  pkgA/pipeline.stats.energy"), "{text}");
+    assert!(text.contains("runs  pkgB/pipeline.stats.energy"), "{text}");
+    let (json, _, _) = concise_in(dir.path(), &["check", "pkgA", "pkgB", "--output-format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["task"]["chain"][0], "pkgA/pipeline.stats.energy", "{json}");
+}
+
+#[test]
+fn overlapping_paths_report_each_finding_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "report.py", b"import numpy as np\n\n\ndef f():\n    return sum(np.ones(3))\n");
+    let (out, _, _) = concise_in(dir.path(), &["check", "report.py", ".", "./report.py", "--scope", "everywhere"]);
+    assert_eq!(out.matches("NG101").count(), 1, "{out}");
+    assert!(out.starts_with("report.py:5:12: NG101"), "no ./ prefix: {out}");
+    assert!(out.contains("Found 1 error in 1 file."), "{out}");
+}
+
+#[test]
+fn a_named_file_keeps_its_project_context() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pyproject.toml", b"[project]\nname = \"p\"\n");
+    package(dir.path(), "def energy(chunk):\n    return sum(chunk)\n");
+    let sub = dir.path().join("pipeline");
+    // From the project root, from inside the package, and as stdin.
+    let (out, _, code) = concise_in(dir.path(), &["check", "pipeline/stats.py"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("pipeline/stats.py:5:12: NG101"), "the launcher is in driver.py: {out}");
+    let (out, _, _) = concise_in(&sub, &["check", "stats.py"]);
+    assert!(out.contains("stats.py:5:12: NG101"), "{out}");
+    let out = numgil()
+        .current_dir(dir.path())
+        .args(["check", "--stdin-filename", "pipeline/stats.py", "--output-format", "concise"])
+        .write_stdin("import numpy as np\n\n\ndef energy(chunk):\n    return min(chunk)\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pipeline/stats.py:5:12: NG101 builtin `min`"), "{text}");
+    assert!(!text.contains("driver.py"), "only the named file is reported: {text}");
+    // The other files are analysed, not reported.
+    let (only_driver, _, _) = concise_in(dir.path(), &["check", "pipeline/driver.py"]);
+    assert!(only_driver.contains("All checks passed!"), "{only_driver}");
+}
+
+#[test]
+fn exit_zero_holds_for_an_invalid_notebook() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.ipynb", b"{not json");
+    let d = dir.path().to_str().unwrap();
+    let (out, code) = stdout_of(&["check", d, "--exit-zero", "--output-format", "concise"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("NG002"), "still reported: {out}");
+    let (_, code) = stdout_of(&["check", d, "--output-format", "concise"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn min_speedup_must_be_a_finite_non_negative_number() {
+    for bad in ["NaN", "inf", "-1", "fast"] {
+        let out = numgil().args(["check", "fixtures/demo", "--min-speedup", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--min-speedup {bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--min-speedup"), "{bad}");
+    }
+    let (_, code) = stdout_of(&["check", "fixtures/demo", "--min-speedup", "1.5"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("import numpy as np\n\n\ndef f(a):\n");
+    for _ in 0..3000 {
+        text.push_str("    sum(np.ones(3))\n");
+    }
+    write(dir.path(), "many.py", text.as_bytes());
+    for format in ["concise", "full", "json", "github"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("numgil"))
+            .args(["check", dir.path().to_str().unwrap(), "--scope", "everywhere", "--output-format", format])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        // The reader is dropped here, like `| head -1`.
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!first.is_empty());
+        assert!(err.is_empty(), "{format}: nothing on stderr: {err}");
+        assert_eq!(out.status.code(), Some(0), "{format}");
+    }
+}
+
+#[test]
+fn config_errors_have_no_code_header() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.py", b"x = 1\n");
+    write(dir.path(), "numgil.toml", b"select = [\"NG1\", \"NG9\"]\n");
+    let out = numgil().args(["check", dir.path().to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("numgil::config"), "{err}");
+    assert_eq!(err.matches("unknown rule selector").count(), 1, "{err}");
+    assert!(err.trim_start().starts_with("× unknown rule selector `NG9`"), "{err}");
+    assert!(err.contains("numgil.toml:1:18"), "{err}");
+}
+
+#[test]
+fn fixable_findings_are_marked_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.py"), FIXABLE).unwrap();
+    let (out, _, code) = concise_in(dir.path(), &["check", "."]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("fixable_concise", out);
+    let (out, _, _) = concise_in(dir.path(), &["check", ".", "--unsafe-fixes"]);
+    insta::assert_snapshot!("fixable_concise_unsafe", out);
+    let full = numgil().current_dir(dir.path()).args(["check", "."]).output().unwrap();
+    let full = String::from_utf8_lossy(&full.stdout);
+    assert!(full.contains("NG107 [*] gil-holding-numpy-call"), "{full}");
+    assert!(full.contains("NG201 unfused-dot-product"), "unsafe: no mark without --unsafe-fixes: {full}");
+    let (out, _, _) = concise_in(dir.path(), &["check", ".", "--fix"]);
+    assert!(
+        out.contains("Fixed 1 finding (1 remaining).\n1 hidden fix can be enabled with the --unsafe-fixes option."),
+        "{out}"
+    );
+    let (json, _, _) = concise_in(dir.path(), &["check", ".", "--output-format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fix = &v[0]["fix"];
+    assert_eq!(fix["applicability"], "unsafe", "{json}");
+    assert_eq!(fix["edits"][0]["content"], "np.dot(a, b)", "{json}");
+}
+
+#[test]
+fn statistics_honour_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.py"), FIXABLE).unwrap();
+    let (out, _, _) = concise_in(dir.path(), &["check", ".", "--statistics", "--output-format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON statistics");
+    let codes: Vec<(&str, bool)> =
+        v.as_array().unwrap().iter().map(|s| (s["code"].as_str().unwrap(), s["fixable"].as_bool().unwrap())).collect();
+    assert_eq!(codes, [("NG107", true), ("NG201", false)], "{out}");
+    assert_eq!(v[0]["count"], 1);
+    assert_eq!(v[0]["name"], "gil-holding-numpy-call");
+}
+
+#[test]
+fn json_urls_are_absolute_and_filenames_plain() {
+    let (out, _) = stdout_of(&["check", "./fixtures/demo", "--output-format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for d in v.as_array().unwrap() {
+        let name = d["filename"].as_str().unwrap();
+        assert!(!name.starts_with("./") && name.starts_with("fixtures/demo/"), "{name}");
+        assert!(!d["task"]["site"]["filename"].as_str().unwrap().starts_with("./"));
+        assert_eq!(d["url"], "https://github.com/numgil/numgil/blob/main/rules/NG101.md");
+    }
+    let (sarif, _) = stdout_of(&["check", "fixtures/demo", "--output-format", "sarif"]);
+    assert!(sarif.contains("\"helpUri\": \"https://github.com/numgil/numgil/blob/main/rules/NG101.md\""));
+}
+
+#[test]
+fn rule_docs_are_printed_without_the_generated_marker() {
+    let (out, code) = stdout_of(&["rule", "NG101"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("<!-- generated"), "{out}");
+    let (all, _) = stdout_of(&["rule", "--all"]);
+    assert!(!all.contains("<!--"));
+    let on_disk = std::fs::read_to_string("rules/NG101.md").unwrap();
+    assert!(on_disk.contains("<!-- generated"), "the committed page keeps it");
+}
+
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "evil\n\u{202e}yp.py";
+    write(dir.path(), name, b"import numpy as np\n\n\ndef f():\n    return sum(np.ones(3))\n");
+    for format in ["concise", "full", "github"] {
+        let (out, _, _) = concise_in(dir.path(), &["check", ".", "--scope", "everywhere", "--output-format", format]);
+        assert!(out.contains("evil\\n\\u{202e}yp.py"), "{format}: {out}");
+        assert!(!out.contains('\u{202e}') && !out.contains("evil\n"), "{format}: {out}");
+    }
+    let (json, _, _) = concise_in(dir.path(), &["check", ".", "--scope", "everywhere", "--output-format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["filename"], name, "JSON keeps the real name");
+}
+
+#[test]
+fn tasks_tree_each_function_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "work.py",
+        b"import threading\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef leaf(x):\n    return x\n\n\ndef left(x):\n    return leaf(x)\n\n\ndef right(x):\n    return leaf(x) + right(x)\n\n\ndef entry(x):\n    return left(x) + right(x)\n\n\nclass Job:\n    def start(self, xs):\n        with ThreadPoolExecutor() as ex:\n            ex.map(entry, xs)\n            ex.submit(self.handler, xs)\n",
+    );
+    let out = numgil().current_dir(dir.path()).args(["tasks", "."]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    insta::assert_snapshot!("tasks_tree", text);
+    assert_eq!(text.matches("── work.leaf\n").count(), 1, "{text}");
+    assert!(text.contains("work.leaf … (see above)"), "{text}");
+    assert!(text.contains("runs  <unresolved: self.handler>"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 100));
+    let verbose = numgil().current_dir(dir.path()).args(["tasks", ".", "--verbose"]).output().unwrap();
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
+    assert!(verbose.contains("chain  work.entry → work.left → work.leaf"), "{verbose}");
 }

@@ -1,8 +1,10 @@
 //! The default output: a miette frame per finding with the code, the source, a label, the help
-//! line and the task the code runs in.
+//! line and the task the code runs in. The code line carries `[*]` when `--fix` would fix the
+//! finding; file names are escaped for the terminal.
 
 use super::Style;
 use crate::diagnostic::Diagnostic;
+use crate::paths::escape;
 use crate::project::Project;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
@@ -42,6 +44,8 @@ struct Report<'a> {
     help: Option<String>,
     /// Offset of the framed text within the module's source (a notebook cell's start).
     shift: usize,
+    /// `[*] ` when `--fix` would fix it.
+    mark: &'static str,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -54,7 +58,7 @@ impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.source {
             Some(_) => f.write_str(&self.d.message),
-            None => write!(f, "{}: {}", self.d.display_path(), self.d.message),
+            None => write!(f, "{}: {}", crate::paths::escape(&self.d.display_path()), self.d.message),
         }
     }
 }
@@ -63,7 +67,7 @@ impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{} {}", self.d.code, self.d.name)))
+        Some(Box::new(format!("{} {}{}", self.d.code, self.mark, self.d.name)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -99,10 +103,13 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
         let (source, shift) = match d.file.map(|f| &project.modules[f as usize]) {
             Some(m) => match m.notebook.as_ref().and_then(|nb| nb.cell_at(d.range.start())) {
                 Some(cell) => (
-                    Some(Named { name: format!("{} [cell {}]", d.display_path(), cell.number), text: &cell.code }),
+                    Some(Named {
+                        name: format!("{} [cell {}]", escape(&d.display_path()), cell.number),
+                        text: &cell.code,
+                    }),
                     usize::from(cell.start),
                 ),
-                None => (Some(Named { name: d.display_path(), text: &m.source.text }), 0),
+                None => (Some(Named { name: escape(&d.display_path()).into_owned(), text: &m.source.text }), 0),
             },
             None => (None, 0),
         };
@@ -114,16 +121,24 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
             });
         }
         if let Some(task) = &d.task {
-            let line = task.describe();
+            let line = escape(&task.describe()).into_owned();
             help = Some(match help {
                 Some(h) => format!("{h}\n{line}"),
                 None => line,
             });
         }
-        let report = Report { d, source, help, shift };
+        let mark = super::fix_mark(d, style.unsafe_fixes);
+        let report = Report { d, source, help, shift, mark };
         buf.clear();
         if handler.render_report(&mut buf, &report).is_err() {
-            buf = format!("{}:{}:{}: {} {}\n", d.display_path(), d.start.row, d.start.column, d.code, d.message);
+            buf = format!(
+                "{}:{}:{}: {} {mark}{}\n",
+                escape(&d.display_path()),
+                d.start.row,
+                d.start.column,
+                d.code,
+                d.message
+            );
         }
         out.write_all(buf.as_bytes())?;
         writeln!(out)?;

@@ -9,6 +9,12 @@ fn escape_data(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
+/// A file name inside an annotation: control and bidi characters escaped first (`\n`,
+/// `\u{202e}`), so the annotation shows what the name really is.
+fn escape_name(s: &str) -> String {
+    escape_property(&crate::paths::escape(s))
+}
+
 /// Escape a workflow-command property value (also `:` and `,`).
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
@@ -20,12 +26,12 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> 
         let mut message = d.message.clone();
         if let Some(t) = &d.task {
             message.push('\n');
-            message.push_str(&t.describe());
+            message.push_str(&crate::paths::escape(&t.describe()));
         }
         writeln!(
             out,
             "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&d.display_path()),
+            escape_name(&d.display_path()),
             d.start.row,
             d.start.column,
             d.end.row,

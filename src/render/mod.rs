@@ -1,5 +1,7 @@
-//! Output formats: `full` (miette frames), `concise`, `json`, `json-lines`. Colour only on a
-//! terminal without `NO_COLOR`.
+//! Output formats: `full` (miette frames), `concise`, `json`, `json-lines`, `sarif`, `github`;
+//! the summary (`Found 4 errors in 2 files.` with ruff's fixability lines) and `--statistics`.
+//! Colour only on a terminal without `NO_COLOR`. Findings whose fix the current flags would
+//! apply are marked `[*]`; file names are escaped for the terminal ([`crate::paths::escape`]).
 
 pub mod bench;
 pub mod concise;
@@ -10,7 +12,9 @@ pub mod sarif;
 pub mod tasks;
 
 use crate::diagnostic::Diagnostic;
+use crate::fix::Applicability;
 use crate::project::Project;
+use serde::Serialize;
 use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,6 +32,8 @@ pub enum OutputFormat {
 pub struct Style {
     pub color: bool,
     pub width: usize,
+    /// `--unsafe-fixes` was given: unsafe fixes count as applicable (`[*]`).
+    pub unsafe_fixes: bool,
 }
 
 impl Style {
@@ -36,11 +42,11 @@ impl Style {
         use std::io::IsTerminal;
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
-        Style { color, width }
+        Style { color, width, unsafe_fixes: false }
     }
 
     pub fn plain() -> Self {
-        Style { color: false, width: 100 }
+        Style { color: false, width: 100, unsafe_fixes: false }
     }
 }
 
@@ -53,33 +59,92 @@ pub fn render(
 ) -> std::io::Result<()> {
     match format {
         OutputFormat::Full => full::render(out, diags, project, style),
-        OutputFormat::Concise => concise::render(out, diags),
-        OutputFormat::Json => json::render(out, diags),
-        OutputFormat::JsonLines => json::render_lines(out, diags),
+        OutputFormat::Concise => concise::render(out, diags, style),
+        OutputFormat::Json => json::render(out, diags, project),
+        OutputFormat::JsonLines => json::render_lines(out, diags, project),
         OutputFormat::Sarif => sarif::render(out, diags),
         OutputFormat::Github => github::render(out, diags),
     }
 }
 
-/// `--statistics`: one line per rule with its count, most frequent first.
-pub fn statistics(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
-    let mut counts: Vec<(&'static str, &'static str, usize)> = Vec::new();
-    for d in diags {
-        match counts.iter_mut().find(|c| c.0 == d.code) {
-            Some(c) => c.2 += 1,
-            None => counts.push((d.code, d.name, 1)),
-        }
-    }
-    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
-    let width = counts.iter().map(|c| c.2.to_string().len()).max().unwrap_or(1);
-    for (code, name, n) in counts {
-        writeln!(out, "{n:>width$}\t{code}\t{name}")?;
-    }
-    Ok(())
+/// Whether `--fix` with the current flags applies the finding's fix (ruff's `[*]`).
+pub fn fixable(d: &Diagnostic, unsafe_fixes: bool) -> bool {
+    d.fix.as_ref().is_some_and(|f| match f.applicability {
+        Applicability::Safe => true,
+        Applicability::Unsafe => unsafe_fixes,
+        Applicability::DisplayOnly => false,
+    })
 }
 
-/// `Found 3 findings in 2 files.` / `All checks passed!`
-pub fn summary(diags: &[Diagnostic]) -> String {
+/// Whether the finding has an unsafe fix that `--unsafe-fixes` would enable.
+pub fn hidden_fix(d: &Diagnostic, unsafe_fixes: bool) -> bool {
+    !unsafe_fixes && d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Unsafe)
+}
+
+/// `[*] ` for a fixable finding, nothing otherwise.
+pub fn fix_mark(d: &Diagnostic, unsafe_fixes: bool) -> &'static str {
+    if fixable(d, unsafe_fixes) { "[*] " } else { "" }
+}
+
+#[derive(Serialize)]
+struct StatisticJson {
+    code: &'static str,
+    name: &'static str,
+    count: usize,
+    fixable: bool,
+}
+
+/// `--statistics`: one line per rule with its count, most frequent first (`[*]` where its
+/// findings are fixable), or with `--output-format json` an array of
+/// `{code, name, count, fixable}`.
+pub fn statistics(
+    out: &mut dyn Write,
+    diags: &[Diagnostic],
+    format: OutputFormat,
+    unsafe_fixes: bool,
+) -> std::io::Result<()> {
+    let mut counts: Vec<StatisticJson> = Vec::new();
+    for d in diags {
+        let fix = fixable(d, unsafe_fixes);
+        match counts.iter_mut().find(|c| c.code == d.code) {
+            Some(c) => {
+                c.count += 1;
+                c.fixable |= fix;
+            }
+            None => counts.push(StatisticJson { code: d.code, name: d.name, count: 1, fixable: fix }),
+        }
+    }
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &counts)?;
+            writeln!(out)
+        }
+        OutputFormat::JsonLines => {
+            for c in &counts {
+                serde_json::to_writer(&mut *out, c)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        _ => {
+            let width = counts.iter().map(|c| c.count.to_string().len()).max().unwrap_or(1);
+            for c in counts {
+                let mark = if c.fixable { "[*] " } else { "" };
+                writeln!(out, "{:>width$}\t{}\t{mark}{}", c.count, c.code, c.name)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// `Found 3 errors in 2 files.` / `All checks passed!`, then how many findings `--fix` would
+/// fix and how many more `--unsafe-fixes` would (ruff's wording).
+pub fn summary(diags: &[Diagnostic], unsafe_fixes: bool) -> String {
     if diags.is_empty() {
         return "All checks passed!".to_string();
     }
@@ -87,10 +152,27 @@ pub fn summary(diags: &[Diagnostic]) -> String {
     files.sort();
     files.dedup();
     let n = diags.len();
-    format!(
-        "Found {n} finding{} in {} file{}.",
-        if n == 1 { "" } else { "s" },
+    let mut s = format!(
+        "Found {n} {} in {} {}.",
+        plural(n, "error", "errors"),
         files.len(),
-        if files.len() == 1 { "" } else { "s" }
-    )
+        plural(files.len(), "file", "files")
+    );
+    let fixable = diags.iter().filter(|d| fixable(d, unsafe_fixes)).count();
+    if fixable > 0 {
+        s.push_str(&format!("\n[*] {fixable} fixable with the --fix option."));
+    }
+    if let Some(hint) = hidden_hint(diags, unsafe_fixes) {
+        s.push('\n');
+        s.push_str(&hint);
+    }
+    s
+}
+
+/// `3 hidden fixes can be enabled with the --unsafe-fixes option.`, when there are any.
+pub fn hidden_hint(diags: &[Diagnostic], unsafe_fixes: bool) -> Option<String> {
+    let hidden = diags.iter().filter(|d| hidden_fix(d, unsafe_fixes)).count();
+    (hidden > 0).then(|| {
+        format!("{hidden} hidden {} can be enabled with the --unsafe-fixes option.", plural(hidden, "fix", "fixes"))
+    })
 }

@@ -36,6 +36,7 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> 
             json!({
                 "id": code,
                 "name": meta.map_or("", |m| m.name),
+                "helpUri": crate::docs::rule_url(code),
                 "shortDescription": { "text": if short.is_empty() { code.to_string() } else { short } },
                 "fullDescription": { "text": doc },
                 "help": { "text": doc, "markdown": doc },
@@ -90,7 +91,12 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> 
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": { "driver": { "name": "numgil", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+            "tool": { "driver": {
+                "name": "numgil",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_HOMEPAGE"),
+                "rules": rules,
+            } },
             "results": results,
         }],
     });
