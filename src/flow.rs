@@ -64,33 +64,34 @@ pub fn program_facts(index: &ProjectIndex, triggers: &[Triggers]) -> (ProgramFac
     launching.sort_unstable();
     launching.dedup();
     mark_naming_files(index, &launching, &mut dirty);
+    // Units to evaluate: whole files in the first round, then only the bodies of functions
+    // whose parameter facts changed (that is how a value moves one more hand-off along).
+    let mut units: Vec<FlowUnit> = files.iter().filter(|&&f| dirty[f as usize]).map(|&f| FlowUnit::File(f)).collect();
     for round in 0..MAX_ROUNDS {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
-        #[allow(clippy::type_complexity)]
         let t = std::time::Instant::now();
-        let visited = dirty.iter().filter(|d| **d).count();
-        let found: Vec<(Vec<Entry>, Vec<(FuncId, usize, Value)>, Vec<Value>)> = files
+        let visited = units.len();
+        #[allow(clippy::type_complexity)]
+        let found: Vec<(Vec<Entry>, Vec<(FuncId, usize, Value)>, Vec<Value>)> = units
             .par_iter()
-            .filter(|&&f| dirty[f as usize])
             // One evaluator cache per worker for the whole round: the facts do not change
-            // within a round, so values computed for one file serve the next.
+            // within a round, so values computed for one unit serve the next.
             .map_init(
                 || Context::new(index, &facts),
-                |cx, &file| {
+                |cx, unit| {
                     if cx.cache.borrow().len() > CACHE_LIMIT {
                         *cx = Context::new(index, &facts);
                     }
                     let cx = &*cx;
-                    let mut v = CallVisitor::new(cx, file);
-                    v.visit_body(&index.modules[file as usize].ast.body);
+                    let v = visit_unit(cx, *unit);
                     sites.fetch_add(v.sites, Ordering::Relaxed);
                     (v.entries, v.defaults, v.queued)
                 },
             )
             .collect();
         if std::env::var_os("NUMGIL_TIMINGS").is_some() {
-            eprintln!("flow round {} files {visited} {:?}", round + 1, t.elapsed());
+            eprintln!("flow round {} units {visited} {:?}", round + 1, t.elapsed());
         }
         stats.call_sites += sites.into_inner();
         let mut next = facts.params.clone();
@@ -112,32 +113,18 @@ pub fn program_facts(index: &ProjectIndex, triggers: &[Triggers]) -> (ProgramFac
             }
         }
         // Functions whose facts changed to something a launcher or a rule can use.
-        let changed: Vec<FuncId> = next
+        let mut changed: Vec<FuncId> = next
             .iter()
             .filter(|(f, v)| facts.params.get(*f) != Some(*v) && v.iter().any(worth_following))
             .map(|(f, _)| *f)
             .collect();
-        let queue_changed = queued != facts.queue_items;
+        changed.sort();
         facts.params = next;
         facts.queue_items = queued;
-        if changed.is_empty() && !queue_changed {
+        if changed.is_empty() {
             return (facts, stats);
         }
-        if queue_changed {
-            dirty = vec![true; files.len()];
-        } else {
-            dirty = vec![false; files.len()];
-            let mut names: Vec<&str> = Vec::new();
-            for f in &changed {
-                dirty[f.file as usize] = true;
-                if let Some(n) = index.func(*f).qualname.rsplit('.').next() {
-                    names.push(n);
-                }
-            }
-            names.sort_unstable();
-            names.dedup();
-            mark_naming_files(index, &names, &mut dirty);
-        }
+        units = changed.into_iter().map(FlowUnit::Function).collect();
     }
     stats.capped = true;
     (facts, stats)
@@ -272,6 +259,33 @@ pub fn add_entry(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
         // A parameter not passed at this site holds its default (joined in by the pass).
         if g != Value::Unbound {
             *s = s.join(&g);
+        }
+    }
+}
+
+/// What one round of the pass evaluates.
+#[derive(Debug, Clone, Copy)]
+enum FlowUnit {
+    File(u32),
+    Function(FuncId),
+}
+
+fn visit_unit<'a, 'p, 'c>(cx: &'c Context<'a, 'p>, unit: FlowUnit) -> CallVisitor<'a, 'p, 'c> {
+    match unit {
+        FlowUnit::File(file) => {
+            let mut v = CallVisitor::new(cx, file);
+            v.visit_body(&cx.index.modules[file as usize].ast.body);
+            v
+        }
+        FlowUnit::Function(f) => {
+            let mut v = CallVisitor::new(cx, f.file);
+            let info = cx.index.func(f);
+            v.scope = info.scope;
+            match info.body() {
+                crate::scope::FuncBody::Stmts(body) => v.visit_body(body),
+                crate::scope::FuncBody::Expr(e) => v.visit_expr(e),
+            }
+            v
         }
     }
 }
