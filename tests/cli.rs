@@ -446,11 +446,16 @@ fn fixable_findings_are_marked_and_counted() {
     insta::assert_snapshot!("fixable_concise_unsafe", out);
     let full = numgil().current_dir(dir.path()).args(["check", "."]).output().unwrap();
     let full = String::from_utf8_lossy(&full.stdout);
-    assert!(full.contains("NG107 [*] gil-holding-numpy-call"), "{full}");
+    // Both fixes are unsafe (NG107: negative strides round differently): no mark without
+    // --unsafe-fixes, and --fix says how to enable them.
+    assert!(full.contains("NG107 gil-holding-numpy-call"), "{full}");
     assert!(full.contains("NG201 unfused-dot-product"), "unsafe: no mark without --unsafe-fixes: {full}");
+    let unsafe_full = numgil().current_dir(dir.path()).args(["check", ".", "--unsafe-fixes"]).output().unwrap();
+    let unsafe_full = String::from_utf8_lossy(&unsafe_full.stdout);
+    assert!(unsafe_full.contains("NG107 [*] gil-holding-numpy-call"), "{unsafe_full}");
     let (out, _, _) = concise_in(dir.path(), &["check", ".", "--fix"]);
     assert!(
-        out.contains("Fixed 1 finding (1 remaining).\n1 hidden fix can be enabled with the --unsafe-fixes option."),
+        out.contains("Fixed 0 findings (2 remaining).\n2 hidden fixes can be enabled with the --unsafe-fixes option."),
         "{out}"
     );
     let (json, _, _) = concise_in(dir.path(), &["check", ".", "--output-format", "json"]);
