@@ -33,7 +33,21 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// Stack of the thread that runs the command, and of each rayon worker: the depth gate
+/// ([`numgil::depth`]) keeps the trees the analysis walks shallow, and these stacks leave a wide
+/// margin over what that walk needs.
+const MAIN_STACK: usize = 256 * 1024 * 1024;
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
 fn main() -> ExitCode {
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
+    match std::thread::Builder::new().name("numgil".into()).stack_size(MAIN_STACK).spawn(main_thread) {
+        Ok(handle) => handle.join().unwrap_or_else(|_| ExitCode::from(101)),
+        Err(_) => main_thread(),
+    }
+}
+
+fn main_thread() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -257,10 +271,14 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             let remaining = outcome.remaining.iter().filter(|d| &d.path == name).count();
             return Ok(if args.exit_zero { 0 } else { u8::from(remaining > 0) });
         }
+        // A file that cannot be written is reported and the others are still written.
+        let mut write_failed = false;
         for (file, _) in &outcome.changed {
             let m = &project.modules[*file as usize];
-            numgil::fix::write_atomic(&m.source.path, m.file_text())
-                .map_err(|e| format!("cannot write {}: {e}", m.source.display_path()))?;
+            if let Err(e) = numgil::fix::write_atomic(&m.source.path, m.file_text()) {
+                eprintln!("numgil: error: cannot write {}: {e}", m.source.display_path());
+                write_failed = true;
+            }
         }
         let mut remaining = outcome.remaining;
         numgil::attach_evidence(&mut remaining, &numgil::kernels::profile::EvidenceBook::load());
@@ -269,7 +287,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             writeln!(out, "Fixed {} finding{} ({} remaining).", outcome.fixed, plural(outcome.fixed), remaining.len())?;
         }
         out.flush()?;
-        let code = if io_failure(&remaining) {
+        let code = if write_failed || io_failure(&remaining) {
             2
         } else if args.exit_zero {
             0
