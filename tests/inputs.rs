@@ -306,12 +306,14 @@ const NB_LAUNCH: &str = "import numpy as np\nfrom concurrent.futures import Thre
 #[test]
 fn notebook_unclosed_bracket_stays_in_its_cell() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("nb.ipynb"), notebook(&["x = (1,\n", NB_TASK, NB_LAUNCH])).unwrap();
-    let (code, f) = json_findings(dir.path(), &["check", "nb.ipynb"]);
+    let cells = ["import numpy as np\n", "x = [1\n", "y = sum(np.ones(3))\n", NB_TASK, NB_LAUNCH];
+    std::fs::write(dir.path().join("nb.ipynb"), notebook(&cells)).unwrap();
+    let (code, f) = json_findings(dir.path(), &["check", "--scope", "everywhere", "nb.ipynb"]);
     assert_eq!(code, Some(1));
     let syntax: Vec<&Value> = f.iter().filter(|d| d["code"] == "NG001").collect();
-    assert!(!syntax.is_empty() && syntax.iter().all(|d| d["cell"] == 1), "the error is in cell 1: {f:?}");
-    assert!(f.iter().any(|d| d["code"] == "NG101" && d["cell"] == 2), "cell 2's finding is kept: {f:?}");
+    assert!(!syntax.is_empty() && syntax.iter().all(|d| d["cell"] == 2), "the error is in cell 2: {f:?}");
+    assert!(f.iter().any(|d| d["code"] == "NG101" && d["cell"] == 3), "cell 3's finding is kept: {f:?}");
+    assert!(f.iter().any(|d| d["code"] == "NG101" && d["cell"] == 4), "cell 4's finding is kept: {f:?}");
 }
 
 #[test]
