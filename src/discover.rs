@@ -142,9 +142,9 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Discovered {
                             };
                             match regular {
                                 Ok(()) => push(out, |d| d.files.push(path.to_path_buf())),
-                                Err(message) => push(out, |d| {
-                                    d.problems.push(WalkProblem { path: path.to_path_buf(), message })
-                                }),
+                                Err(message) => {
+                                    push(out, |d| d.problems.push(WalkProblem { path: path.to_path_buf(), message }))
+                                }
                             }
                         }
                     }

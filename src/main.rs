@@ -236,9 +236,14 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     let mut project =
         if stdin_only { Project::load(&[], settings.target_version) } else { load(&args.project, &settings)? };
     if let Some(name) = &args.stdin_filename {
+        // Bounded like a file: stdin from `/dev/zero` is refused, not read forever.
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        let limit = numgil::project::MAX_FILE_BYTES;
+        std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), limit + 1), &mut text)
             .map_err(|e| format!("cannot read stdin as UTF-8 text: {e}"))?;
+        if text.len() as u64 > limit {
+            return Err(Failure::Message(format!("stdin is too large (over {} MiB)", limit / (1024 * 1024))));
+        }
         project.set_source(name, text);
     }
     let style = Style::detect();

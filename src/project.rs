@@ -113,7 +113,10 @@ impl ParsedModule {
             if let Some((at, _)) = syntax_errors.pop() {
                 notes.push((
                     at,
-                    format!("… and {more} more syntax error{} (only the first {MAX_SYNTAX_ERRORS} are reported)", if more == 1 { "" } else { "s" }),
+                    format!(
+                        "… and {more} more syntax error{} (only the first {MAX_SYNTAX_ERRORS} are reported)",
+                        if more == 1 { "" } else { "s" }
+                    ),
                 ));
             }
         }
@@ -294,7 +297,8 @@ const O_NONBLOCK: i32 = 0x0004;
 
 /// Read a file as UTF-8 text, or say why not (with the position of the first bad byte).
 pub fn read_source(path: &Path) -> Result<String, IoProblem> {
-    let bytes = read_bounded(path).map_err(|message| IoProblem { path: path.to_path_buf(), message, location: None })?;
+    let bytes =
+        read_bounded(path).map_err(|message| IoProblem { path: path.to_path_buf(), message, location: None })?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();

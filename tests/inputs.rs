@@ -19,13 +19,18 @@ struct Run {
 
 /// Run numgil with `args` in `dir`, killed after [`TIMEOUT`] (the test then fails).
 fn numgil_in(dir: &Path, args: &[&str]) -> Run {
+    numgil_with(dir, args, Stdio::null())
+}
+
+/// [`numgil_in`] with `stdin`.
+fn numgil_with(dir: &Path, args: &[&str], stdin: Stdio) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_numgil"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env("NUMGIL_CACHE_DIR", dir.join(".no-cache"))
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -85,7 +90,9 @@ fn io_messages(findings: &[Value]) -> Vec<String> {
     findings
         .iter()
         .filter(|f| f["code"] == "NG002")
-        .map(|f| format!("{} {}", f["filename"].as_str().unwrap_or_default(), f["message"].as_str().unwrap_or_default()))
+        .map(|f| {
+            format!("{} {}", f["filename"].as_str().unwrap_or_default(), f["message"].as_str().unwrap_or_default())
+        })
         .collect()
 }
 
@@ -252,14 +259,14 @@ fn deep_input_is_skipped_and_the_rest_of_the_file_is_analysed() {
     assert_eq!(code, Some(1));
     for (name, _) in deep_inputs() {
         let file = format!("{name}.py");
-        let mine: Vec<&Value> = f.iter().filter(|d| d["filename"].as_str().is_some_and(|p| p.ends_with(&file))).collect();
-        let skipped = mine
-            .iter()
-            .filter(|d| d["code"] == "NG001")
-            .filter_map(|d| d["message"].as_str())
-            .collect::<Vec<_>>();
+        let mine: Vec<&Value> =
+            f.iter().filter(|d| d["filename"].as_str().is_some_and(|p| p.ends_with(&file))).collect();
+        let skipped =
+            mine.iter().filter(|d| d["code"] == "NG001").filter_map(|d| d["message"].as_str()).collect::<Vec<_>>();
         assert!(
-            skipped.len() == 1 && skipped[0].starts_with("too deeply nested to analyse (depth ") && skipped[0].ends_with("> 200); this statement is skipped"),
+            skipped.len() == 1
+                && skipped[0].starts_with("too deeply nested to analyse (depth ")
+                && skipped[0].ends_with("> 200); this statement is skipped"),
             "{name}: {skipped:?}"
         );
         assert!(mine.iter().any(|d| d["code"] == "NG101" && d["location"]["row"] == 6), "{name}: {mine:?}");
@@ -413,4 +420,14 @@ fn fix_removes_its_own_stale_temporary_files() {
     assert!(!stale.exists(), "a dead run's temporary file is removed");
     assert!(alive.exists(), "a running process's temporary file is kept");
     assert!(unrelated.exists(), "other files are kept");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn stdin_from_dev_zero_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let r = numgil_with(dir.path(), &["check", "--stdin-filename", "x.py"], Stdio::from(zero));
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("stdin is too large"), "{}", r.stderr);
 }

@@ -171,14 +171,16 @@ fn widest_line(text: &str, start: usize, end: usize) -> Option<usize> {
 }
 
 /// The frame for a finding on a line too long to show: header, message, location, help.
-fn write_plain(out: &mut dyn Write, d: &Diagnostic, name: &str, width: usize, help: Option<&str>) -> std::io::Result<()> {
+fn write_plain(
+    out: &mut dyn Write,
+    d: &Diagnostic,
+    name: &str,
+    width: usize,
+    help: Option<&str>,
+) -> std::io::Result<()> {
     writeln!(out, "{} {}\n", d.code, d.name)?;
     writeln!(out, "  ⚠ {}", d.message)?;
-    writeln!(
-        out,
-        "    at {name}:{}:{} (the line is {width} columns long; not shown)",
-        d.start.row, d.start.column
-    )?;
+    writeln!(out, "    at {name}:{}:{} (the line is {width} columns long; not shown)", d.start.row, d.start.column)?;
     if let Some(help) = help {
         let mut lines = help.lines();
         if let Some(first) = lines.next() {
