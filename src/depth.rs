@@ -9,6 +9,11 @@
 //! apart iteratively so that dropping it cannot overflow either. The rest of the file is
 //! analysed as usual. CPython itself rejects about 200 nested parentheses, so real code never
 //! comes near the limit.
+//!
+//! Before parsing, [`too_deep_to_parse`] bounds what the parser's own recursion could cost: its
+//! stack grows on the heap at about a kilobyte per level, so a 32 MiB file of `(` would take
+//! tens of gigabytes. One lexer pass measures bracket nesting plus runs of prefix operators and
+//! `**` chains; a file past [`MAX_LEXICAL_NESTING`] is not parsed at all (NG001).
 
 use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
 use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Pattern, Stmt};
@@ -17,6 +22,90 @@ use ruff_text_size::{Ranged, TextRange};
 /// Statements nested deeper than this (counting statements, expressions and patterns) are not
 /// analysed.
 pub const MAX_DEPTH: usize = 200;
+
+/// More nested brackets, prefix operators or `**` than this and the file is not parsed.
+pub const MAX_LEXICAL_NESTING: usize = 10_000;
+
+/// More characters that are not Python than this and the file is not parsed.
+pub const MAX_UNKNOWN_CHARACTERS: usize = 10_000;
+
+/// Whether `text` nests deeper than `limit` by the lexer's count: open brackets, plus the
+/// current run of prefix operators (`-`, `not`, `await`, `lambda`, …) and the `**` operators of
+/// the current bracket level. An upper bound on the parser's recursion, up to a constant factor.
+pub fn too_deep_to_parse(text: &str, mode: ruff_python_parser::Mode, limit: usize) -> bool {
+    lexical_limits(text, mode, limit, usize::MAX).is_some()
+}
+
+/// Why a file is not handed to the parser, if it is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Nested deeper than the limit (see [`too_deep_to_parse`]).
+    TooDeep,
+    /// More characters that are not Python than the limit: each would be its own syntax error
+    /// and cost the parser a few hundred bytes.
+    NotPython,
+}
+
+/// One lexer pass for both limits: nesting (see [`too_deep_to_parse`]) and the number of
+/// characters that start no Python token.
+pub fn lexical_limits(text: &str, mode: ruff_python_parser::Mode, limit: usize, max_unknown: usize) -> Option<Refusal> {
+    use ruff_python_ast::token::TokenKind as K;
+    let mut lexer = ruff_python_parser::lexer::lex(text, mode);
+    // Per open bracket level: the `**` seen at that level.
+    let mut levels: Vec<usize> = vec![0];
+    let mut run = 0usize;
+    let mut unknown = 0usize;
+    loop {
+        let kind = lexer.next_token();
+        match kind {
+            K::EndOfFile => return None,
+            K::Unknown => {
+                unknown += 1;
+                if unknown > max_unknown {
+                    return Some(Refusal::NotPython);
+                }
+                run = 0;
+            }
+            K::Lpar | K::Lsqb | K::Lbrace => {
+                levels.push(0);
+                run = 0;
+            }
+            K::Rpar | K::Rsqb | K::Rbrace => {
+                if levels.len() > 1 {
+                    levels.pop();
+                }
+                run = 0;
+            }
+            K::Comma | K::Semi | K::Newline => {
+                if let Some(l) = levels.last_mut() {
+                    *l = 0;
+                }
+                run = 0;
+            }
+            K::DoubleStar => {
+                if let Some(l) = levels.last_mut() {
+                    *l += 1;
+                }
+                run += 1;
+            }
+            K::Minus
+            | K::Plus
+            | K::Tilde
+            | K::Not
+            | K::Await
+            | K::Star
+            | K::Lambda
+            | K::Colon
+            | K::If
+            | K::Else
+            | K::Yield => run += 1,
+            _ => run = 0,
+        }
+        if levels.len() + run + levels.last().copied().unwrap_or(0) > limit {
+            return Some(Refusal::TooDeep);
+        }
+    }
+}
 
 /// Collects a node's direct children (it never descends further).
 struct Children<'a>(Vec<AnyNodeRef<'a>>);
@@ -350,6 +439,17 @@ mod tests {
 
     fn parse(src: &str) -> ast::ModModule {
         ruff_python_parser::parse_unchecked_source(src, ast::PySourceType::Python).into_syntax()
+    }
+
+    #[test]
+    fn lexical_gate() {
+        let m = ruff_python_parser::Mode::Module;
+        assert!(!too_deep_to_parse("x = [(1, -2), {'a': -3 ** 2}]\n", m, 10));
+        assert!(too_deep_to_parse(&"(".repeat(11), m, 10));
+        assert!(too_deep_to_parse(&format!("x = {}1", "-".repeat(11)), m, 10));
+        assert!(too_deep_to_parse(&format!("x = 2{}", "**2".repeat(11)), m, 10));
+        assert!(!too_deep_to_parse(&format!("x = [{}]", "-1, ".repeat(100)), m, 10));
+        assert!(!too_deep_to_parse(&format!("s = '{}'", "(".repeat(100)), m, 10), "brackets in strings");
     }
 
     #[test]

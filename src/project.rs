@@ -14,8 +14,8 @@ use crate::source::{Location, SourceFile};
 use rayon::prelude::*;
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::{ModModule, PySourceType};
-use ruff_python_parser::{ParseOptions, Parsed};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_python_parser::{Mode, ParseOptions, Parsed};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
@@ -91,9 +91,52 @@ impl ParsedModule {
             _ => PySourceType::Python,
         };
         let options = ParseOptions::from(source_type).with_target_version(target);
-        let parsed = match notebook.and_then(|nb| nb.cell_ranges(&source.text)) {
-            Some(ranges) => ruff_python_parser::parse_cells_unchecked(&source.text, ranges, &options),
-            None => ruff_python_parser::parse_unchecked(&source.text, options).try_into_module().unwrap_or_else(|| {
+        let mode = if source_type == PySourceType::Ipynb { Mode::Ipython } else { Mode::Module };
+        // NUL bytes (which CPython refuses) are parsed as spaces: one finding instead of one per
+        // byte, and the offsets stay the same.
+        let nul = source.text.bytes().position(|b| b == 0);
+        let spaced;
+        let text: &str = match nul {
+            Some(_) => {
+                spaced = source.text.replace('\0', " ");
+                &spaced
+            }
+            None => &source.text,
+        };
+        let refusal = crate::depth::lexical_limits(
+            text,
+            mode,
+            crate::depth::MAX_LEXICAL_NESTING,
+            crate::depth::MAX_UNKNOWN_CHARACTERS,
+        );
+        if let Some(refusal) = refusal {
+            let empty = ruff_python_parser::parse_unchecked_source("", PySourceType::Python);
+            let note = match refusal {
+                crate::depth::Refusal::TooDeep => format!(
+                    "too deeply nested to parse (more than {} nested brackets or operators); the file is not analysed",
+                    crate::depth::MAX_LEXICAL_NESTING
+                ),
+                crate::depth::Refusal::NotPython => format!(
+                    "not Python source (more than {} characters that are not Python); the file is not analysed",
+                    crate::depth::MAX_UNKNOWN_CHARACTERS
+                ),
+            };
+            let is_package = source.path.file_stem().is_some_and(|s| s == "__init__");
+            return ParsedModule {
+                source,
+                ast: empty.into_syntax(),
+                syntax_errors: Vec::new(),
+                notes: vec![(TextRange::default(), note)],
+                suppression_comments: Vec::new(),
+                name,
+                is_package,
+                target,
+                notebook: None,
+            };
+        }
+        let parsed = match notebook.and_then(|nb| nb.cell_ranges(text)) {
+            Some(ranges) => ruff_python_parser::parse_cells_unchecked(text, ranges, &options),
+            None => ruff_python_parser::parse_unchecked(text, options).try_into_module().unwrap_or_else(|| {
                 // A module-mode parse always yields a module; fall back to an empty one.
                 ruff_python_parser::parse_unchecked_source("", PySourceType::Python)
             }),
@@ -120,7 +163,15 @@ impl ParsedModule {
                 ));
             }
         }
-        let suppression_comments = suppression_comments(&parsed, &source.text);
+        if let Some(at) = nul {
+            let count = source.text.bytes().filter(|b| *b == 0).count();
+            let at = TextSize::try_from(at).unwrap_or_default();
+            notes.push((
+                TextRange::empty(at),
+                format!("source code cannot contain null bytes ({count} found; read as spaces)"),
+            ));
+        }
+        let suppression_comments = suppression_comments(&parsed, text);
         let mut ast = parsed.into_syntax();
         for s in crate::depth::gate(&mut ast.body, crate::depth::MAX_DEPTH) {
             notes.push((

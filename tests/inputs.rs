@@ -203,19 +203,28 @@ fn server_initialize_answers_with_a_fifo_and_a_deep_file_in_the_workspace() {
 }
 
 #[test]
-fn nul_bytes_give_a_bounded_number_of_findings_in_every_format() {
+fn floods_of_syntax_errors_give_a_bounded_number_of_findings_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("nul.py"), vec![0u8; 1024 * 1024]).unwrap();
-    let (code, f) = json_findings(dir.path(), &["check", "nul.py"]);
-    assert_eq!(code, Some(1));
-    assert!(f.len() <= 11, "{} findings", f.len());
-    assert!(f.iter().all(|d| d["code"] == "NG001"));
-    let last = f.last().and_then(|d| d["message"].as_str()).unwrap_or_default();
-    assert!(last.contains("more syntax errors"), "{last}");
-    for format in ["full", "concise", "json", "json-lines", "sarif", "github"] {
-        let r = numgil_in(dir.path(), &["check", "nul.py", "--output-format", format]);
-        assert_eq!(r.code, Some(1), "{format}: {}", r.stderr);
-        assert!(r.stdout.len() < 64 * 1024, "{format}: {} bytes of output", r.stdout.len());
+    std::fs::write(dir.path().join("close.py"), ")".repeat(1024 * 1024)).unwrap();
+    std::fs::write(dir.path().join("unknown.py"), "?".repeat(1024 * 1024)).unwrap();
+    let expect = [
+        ("nul.py", "source code cannot contain null bytes (1048576 found"),
+        ("close.py", "more syntax errors (only the first 10 are reported)"),
+        ("unknown.py", "not Python source"),
+    ];
+    for (name, message) in expect {
+        let (code, f) = json_findings(dir.path(), &["check", name]);
+        assert_eq!(code, Some(1));
+        assert!(f.len() <= 11, "{name}: {} findings", f.len());
+        assert!(f.iter().all(|d| d["code"] == "NG001"));
+        let last = f.last().and_then(|d| d["message"].as_str()).unwrap_or_default();
+        assert!(last.contains(message), "{name}: {last}");
+        for format in ["full", "concise", "json", "json-lines", "sarif", "github"] {
+            let r = numgil_in(dir.path(), &["check", name, "--output-format", format]);
+            assert_eq!(r.code, Some(1), "{name} {format}: {}", r.stderr);
+            assert!(r.stdout.len() < 64 * 1024, "{name} {format}: {} bytes of output", r.stdout.len());
+        }
     }
 }
 
@@ -430,4 +439,21 @@ fn stdin_from_dev_zero_is_refused() {
     let r = numgil_with(dir.path(), &["check", "--stdin-filename", "x.py"], Stdio::from(zero));
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("stdin is too large"), "{}", r.stderr);
+}
+
+#[test]
+fn megabytes_of_open_brackets_or_prefix_operators_are_not_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("parens.py"), "(".repeat(2 << 20)).unwrap();
+    std::fs::write(dir.path().join("minus.py"), format!("y = {}1\n", "-".repeat(1 << 20))).unwrap();
+    std::fs::write(dir.path().join("ok.py"), TASK).unwrap();
+    let (code, f) = json_findings(dir.path(), &["check", "."]);
+    assert_eq!(code, Some(1));
+    for name in ["parens.py", "minus.py"] {
+        let mine: Vec<&Value> =
+            f.iter().filter(|d| d["filename"].as_str().is_some_and(|p| p.ends_with(name))).collect();
+        assert_eq!(mine.len(), 1, "{name}: {mine:?}");
+        assert!(mine[0]["message"].as_str().unwrap_or_default().starts_with("too deeply nested to parse"), "{mine:?}");
+    }
+    assert!(codes(&f).contains(&"NG101".to_string()));
 }
