@@ -1,6 +1,10 @@
 //! File discovery: a gitignore-aware parallel walk (the `ignore` crate) that yields the Python
 //! files to check, plus the walk errors (directory loops, unreadable directories) as problems
 //! to report. Files named explicitly on the command line are always checked.
+//!
+//! Only regular files are yielded: a FIFO, socket or device named like a Python file (walked,
+//! reached through a symlink, or named on the command line) becomes a problem ("not a regular
+//! file") instead of a read that blocks or never ends.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
@@ -82,17 +86,28 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Discovered {
     let out = Mutex::new(Discovered::default());
     let mut walk_roots = Vec::new();
     for p in paths {
-        if p.is_file() {
+        match std::fs::metadata(p) {
+            Ok(meta) if meta.is_dir() => walk_roots.push(p.clone()),
             // Named explicitly: checked whatever its extension, unless excluded.
-            if !excluded(p, excludes) {
-                push(&out, |d| d.files.push(p.clone()));
+            Ok(meta) if meta.is_file() => {
+                if !excluded(p, excludes) {
+                    push(&out, |d| d.files.push(p.clone()));
+                }
             }
-        } else if p.exists() {
-            walk_roots.push(p.clone());
-        } else {
-            push(&out, |d| {
-                d.problems.push(WalkProblem { path: p.clone(), message: "no such file or directory".into() })
-            });
+            Ok(meta) => {
+                if !excluded(p, excludes) {
+                    let message = not_regular(&meta.file_type());
+                    push(&out, |d| d.problems.push(WalkProblem { path: p.clone(), message }));
+                }
+            }
+            Err(e) => {
+                let message = if e.kind() == std::io::ErrorKind::NotFound {
+                    "no such file or directory".to_string()
+                } else {
+                    format!("cannot read: {e}")
+                };
+                push(&out, |d| d.problems.push(WalkProblem { path: p.clone(), message }));
+            }
         }
     }
     if let Some((first, rest)) = walk_roots.split_first() {
@@ -108,12 +123,29 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Discovered {
                 match entry {
                     Ok(e) => {
                         let path = e.path();
-                        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                        let file_type = e.file_type();
+                        let is_dir = file_type.is_some_and(|t| t.is_dir());
                         if e.depth() > 0 && (excluded(path, excludes) || (is_dir && excluded(path, defaults))) {
                             return if is_dir { ignore::WalkState::Skip } else { ignore::WalkState::Continue };
                         }
                         if !is_dir && is_python(path) {
-                            push(out, |d| d.files.push(path.to_path_buf()));
+                            // The entry's type is the link target's (links are followed); check
+                            // it again through `metadata` where the walk did not say.
+                            let regular = match file_type {
+                                Some(t) if t.is_file() => Ok(()),
+                                Some(t) if !t.is_symlink() => Err(not_regular(&t)),
+                                _ => match std::fs::metadata(path) {
+                                    Ok(m) if m.is_file() => Ok(()),
+                                    Ok(m) => Err(not_regular(&m.file_type())),
+                                    Err(e) => Err(format!("cannot read: {e}")),
+                                },
+                            };
+                            match regular {
+                                Ok(()) => push(out, |d| d.files.push(path.to_path_buf())),
+                                Err(message) => {
+                                    push(out, |d| d.problems.push(WalkProblem { path: path.to_path_buf(), message }))
+                                }
+                            }
                         }
                     }
                     Err(err) => push(out, |d| d.problems.push(walk_problem(&err))),
@@ -127,6 +159,33 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Discovered {
     d.files.dedup();
     d.problems.sort_by(|a, b| a.path.cmp(&b.path));
     d
+}
+
+/// Why a path that is not a regular file is not read: "not a regular file (a FIFO)".
+pub fn not_regular(t: &std::fs::FileType) -> String {
+    let kind = if t.is_dir() { "a directory" } else { special_kind(t) };
+    format!("not a regular file ({kind}); skipped")
+}
+
+#[cfg(unix)]
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
 }
 
 fn push(out: &Mutex<Discovered>, f: impl FnOnce(&mut Discovered)) {

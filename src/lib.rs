@@ -5,6 +5,7 @@
 pub mod callgraph;
 pub mod cli;
 pub mod config;
+pub mod depth;
 pub mod diagnostic;
 pub mod discover;
 pub mod docs;
@@ -148,6 +149,9 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
                 Some("the rest of the file is still analysed".into()),
             ));
         }
+        for (range, message) in m.notes.iter().cloned() {
+            out.push(Diagnostic::at(&rules::invalid_syntax::META, &m.source, i as u32, range, message, None));
+        }
     }
     for p in &project.problems {
         let at = p.location.unwrap_or(source::Location { row: 1, column: 1 });
@@ -248,15 +252,12 @@ pub fn fix_project_with(
             let reparsed = match &m.notebook {
                 // Notebooks: apply the edits cell by cell and write them into the JSON.
                 Some(nb) => match nb.with_edits(&applied) {
-                    Some((new_nb, joined)) => {
-                        let mut pm = project::ParsedModule::parse(
-                            source::SourceFile::new(m.source.path.clone(), joined),
-                            m.name.clone(),
-                            m.target,
-                        );
-                        pm.notebook = Some(new_nb);
-                        pm
-                    }
+                    Some((new_nb, joined)) => project::ParsedModule::parse_notebook(
+                        source::SourceFile::new(m.source.path.clone(), joined),
+                        new_nb,
+                        m.name.clone(),
+                        m.target,
+                    ),
                     None => {
                         refused.push(m.source.path.clone());
                         continue;

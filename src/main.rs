@@ -54,7 +54,21 @@ impl From<config::ResolveError> for Failure {
     }
 }
 
+/// Stack of the thread that runs the command, and of each rayon worker: the depth gate
+/// ([`numgil::depth`]) keeps the trees the analysis walks shallow, and these stacks leave a wide
+/// margin over what that walk needs.
+const MAIN_STACK: usize = 256 * 1024 * 1024;
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
 fn main() -> ExitCode {
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
+    match std::thread::Builder::new().name("numgil".into()).stack_size(MAIN_STACK).spawn(main_thread) {
+        Ok(handle) => handle.join().unwrap_or_else(|_| ExitCode::from(101)),
+        Err(_) => main_thread(),
+    }
+}
+
+fn main_thread() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -353,8 +367,12 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     let stdin_path = stdin_name.map(numgil::paths::display);
     if let Some(name) = &stdin_path {
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        let limit = numgil::project::MAX_FILE_BYTES;
+        std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), limit + 1), &mut text)
             .map_err(|e| format!("cannot read stdin as UTF-8 text: {e}"))?;
+        if text.len() as u64 > limit {
+            return Err(Failure::Message(format!("stdin is too large (over {} MiB)", limit / (1024 * 1024))));
+        }
         project.set_source(name, text);
     }
     let groups: Vec<&Settings> = resolver.all().collect();
@@ -404,10 +422,14 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             let remaining: Vec<_> = outcome.remaining.iter().filter(|d| &d.path == name).cloned().collect();
             return Ok(exit(&remaining, !remaining.is_empty()));
         }
+        // A file that cannot be written is reported and the others are still written.
+        let mut write_failed = false;
         for (file, _) in &outcome.changed {
             let m = &project.modules[*file as usize];
-            numgil::fix::write_atomic(&m.source.path, m.file_text())
-                .map_err(|e| format!("cannot write {}: {e}", m.source.display_path()))?;
+            if let Err(e) = numgil::fix::write_atomic(&m.source.path, m.file_text()) {
+                eprintln!("numgil: error: cannot write {}: {e}", m.source.display_path());
+                write_failed = true;
+            }
         }
         let mut remaining = outcome.remaining;
         numgil::attach_evidence(&mut remaining, &numgil::kernels::profile::EvidenceBook::load());
@@ -419,7 +441,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             }
         }
         out.flush()?;
-        let code = exit(&remaining, !remaining.is_empty());
+        let code = if write_failed { 2 } else { exit(&remaining, !remaining.is_empty()) };
         std::mem::forget(project);
         return Ok(code);
     }

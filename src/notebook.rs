@@ -2,6 +2,10 @@
 //! submitted in cell 5 is one module), a map from that source back to cells, and writing fixed
 //! cells back into the notebook's JSON by replacing only each changed cell's `"source"` value,
 //! so the file stays byte-for-byte identical everywhere else.
+//!
+//! The joined source is parsed cell by cell ([`Notebook::cell_ranges`] for ruff's
+//! `parse_cells_unchecked`): as in Jupyter, each cell must be valid on its own, so an unclosed
+//! bracket or string is reported in its own cell and the cells after it are still parsed.
 
 use ruff_text_size::{TextRange, TextSize};
 
@@ -21,6 +25,13 @@ pub struct Cell {
     item_indent: String,
     /// A `%%` cell magic: not Python, blanked in the joined source and never edited.
     pub magic: bool,
+}
+
+impl Cell {
+    fn range_in(&self, at: TextSize) -> Option<std::ops::Range<usize>> {
+        let start = usize::from(at);
+        Some(start..start.checked_add(self.code.len())?)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +77,23 @@ impl Notebook {
     pub fn cell_at(&self, offset: TextSize) -> Option<&Cell> {
         let i = self.cells.partition_point(|c| c.start <= offset);
         self.cells.get(i.checked_sub(1)?)
+    }
+
+    /// Each cell's range in `joined` without its final `\n`, the separator ruff's
+    /// `parse_cells_unchecked` expects between cells; `None` when `joined` is not this
+    /// notebook's joined source (then the caller parses it as one module).
+    pub fn cell_ranges(&self, joined: &str) -> Option<Vec<TextRange>> {
+        let mut at = TextSize::new(0);
+        let mut out = Vec::with_capacity(self.cells.len());
+        for c in &self.cells {
+            let len = TextSize::of(c.code.as_str());
+            if c.start != at || !c.code.ends_with('\n') || joined.get(c.range_in(at)?)? != c.code {
+                return None;
+            }
+            out.push(TextRange::at(at, len - TextSize::new(1)));
+            at += len;
+        }
+        (usize::from(at) == joined.len()).then_some(out)
     }
 
     fn cell_range(c: &Cell) -> TextRange {

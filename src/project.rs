@@ -3,6 +3,13 @@
 //! become problems (NG002) and the run goes on. Two files that import as the same module
 //! (`pkgA/pipeline/stats.py`, `pkgB/pipeline/stats.py`) keep that name for import resolution
 //! but are reported under distinct names (`pkgA/pipeline.stats`, `pkgB/pipeline.stats`).
+//!
+//! Limits on what a file can cost: only regular files are read (a FIFO or a device named
+//! `x.py` is an NG002, never opened for a blocking read), at most [`MAX_FILE_BYTES`] of it
+//! through a bounded reader, at most [`MAX_SYNTAX_ERRORS`] NG001 per file (then one "… and N
+//! more"), and statements nested deeper than [`crate::depth::MAX_DEPTH`] are left out of the
+//! analysis (see [`crate::depth`]). A notebook's cells are parsed each on its own, so a syntax
+//! error stays in its cell.
 
 use crate::config::TargetVersions;
 use crate::source::{Location, SourceFile};
@@ -10,7 +17,7 @@ use rayon::prelude::*;
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::{ModModule, PySourceType};
 use ruff_python_parser::{Mode, ParseOptions, Parsed};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
@@ -19,8 +26,12 @@ use std::path::{Path, PathBuf};
 pub struct ParsedModule {
     pub source: SourceFile,
     pub ast: ModModule,
-    /// Parse errors and syntax the target version does not support.
+    /// Parse errors and syntax the target version does not support (at most
+    /// [`MAX_SYNTAX_ERRORS`]).
     pub syntax_errors: Vec<(TextRange, String)>,
+    /// Other NG001 findings, with their whole message: statements skipped by the depth gate,
+    /// and "… and N more syntax errors" past the cap.
+    pub notes: Vec<(TextRange, String)>,
     /// Comments that mention `noqa` or `numgil`.
     pub suppression_comments: Vec<TextRange>,
     /// Dotted module name (`pkg.stats`), as imports name it.
@@ -45,9 +56,7 @@ impl ParsedModule {
     ) -> Result<Self, String> {
         if path.extension().is_some_and(|e| e == "ipynb") {
             let (nb, joined) = crate::notebook::Notebook::parse(&raw)?;
-            let mut m = ParsedModule::parse(SourceFile::new(path, joined), name, target);
-            m.notebook = Some(nb);
-            return Ok(m);
+            return Ok(ParsedModule::parse_notebook(SourceFile::new(path, joined), nb, name, target));
         }
         Ok(ParsedModule::parse(SourceFile::new(path, raw), name, target))
     }
@@ -58,6 +67,28 @@ impl ParsedModule {
     }
 
     pub fn parse(source: SourceFile, name: String, target: ruff_python_ast::PythonVersion) -> Self {
+        Self::parse_cells(source, None, name, target)
+    }
+
+    /// Parse a notebook's joined code cells, each cell on its own (a syntax error cannot run
+    /// into the next cell), into one module.
+    pub fn parse_notebook(
+        source: SourceFile,
+        notebook: crate::notebook::Notebook,
+        name: String,
+        target: ruff_python_ast::PythonVersion,
+    ) -> Self {
+        let mut m = Self::parse_cells(source, Some(&notebook), name, target);
+        m.notebook = Some(notebook);
+        m
+    }
+
+    fn parse_cells(
+        source: SourceFile,
+        notebook: Option<&crate::notebook::Notebook>,
+        name: String,
+        target: ruff_python_ast::PythonVersion,
+    ) -> Self {
         let source_type = match source.path.extension().and_then(|e| e.to_str()) {
             Some("pyi") => PySourceType::Stub,
             // Notebooks: IPython magics (`%timeit`, `!pip`) parse as escape commands.
@@ -65,27 +96,105 @@ impl ParsedModule {
             _ => PySourceType::Python,
         };
         let options = ParseOptions::from(source_type).with_target_version(target);
-        let parsed =
-            ruff_python_parser::parse_unchecked(&source.text, options).try_into_module().unwrap_or_else(|| {
+        let mode = if source_type == PySourceType::Ipynb { Mode::Ipython } else { Mode::Module };
+        // NUL bytes (which CPython refuses) are parsed as spaces: one finding instead of one per
+        // byte, and the offsets stay the same.
+        let nul = source.text.bytes().position(|b| b == 0);
+        let spaced;
+        let text: &str = match nul {
+            Some(_) => {
+                spaced = source.text.replace('\0', " ");
+                &spaced
+            }
+            None => &source.text,
+        };
+        let refusal = crate::depth::lexical_limits(
+            text,
+            mode,
+            crate::depth::MAX_LEXICAL_NESTING,
+            crate::depth::MAX_UNKNOWN_CHARACTERS,
+        );
+        if let Some(refusal) = refusal {
+            let empty = ruff_python_parser::parse_unchecked_source("", PySourceType::Python);
+            let note = match refusal {
+                crate::depth::Refusal::TooDeep => format!(
+                    "too deeply nested to parse (more than {} nested brackets or operators); the file is not analysed",
+                    crate::depth::MAX_LEXICAL_NESTING
+                ),
+                crate::depth::Refusal::NotPython => format!(
+                    "not Python source (more than {} characters that are not Python); the file is not analysed",
+                    crate::depth::MAX_UNKNOWN_CHARACTERS
+                ),
+            };
+            let is_package = source.path.file_stem().is_some_and(|s| s == "__init__");
+            return ParsedModule {
+                source,
+                ast: empty.into_syntax(),
+                syntax_errors: Vec::new(),
+                notes: vec![(TextRange::default(), note)],
+                suppression_comments: Vec::new(),
+                display_name: name.clone(),
+                name,
+                is_package,
+                target,
+                notebook: None,
+            };
+        }
+        let parsed = match notebook.and_then(|nb| nb.cell_ranges(text)) {
+            Some(ranges) => ruff_python_parser::parse_cells_unchecked(text, ranges, &options),
+            None => ruff_python_parser::parse_unchecked(text, options).try_into_module().unwrap_or_else(|| {
                 // A module-mode parse always yields a module; fall back to an empty one.
-                ruff_python_parser::parse_unchecked("", ParseOptions::from(Mode::Module))
-                    .try_into_module()
-                    .expect("empty module parses")
-            });
+                ruff_python_parser::parse_unchecked_source("", PySourceType::Python)
+            }),
+        };
         let is_package = source.path.file_stem().is_some_and(|s| s == "__init__");
-        let syntax_errors = parsed
+        let mut syntax_errors: Vec<(TextRange, String)> = parsed
             .errors()
             .iter()
             .map(|e| (e.location, e.error.to_string()))
             .chain(parsed.unsupported_syntax_errors().iter().map(|e| (e.range, e.to_string())))
+            .take(MAX_SYNTAX_ERRORS + 1)
             .collect();
-        let suppression_comments = suppression_comments(&parsed, &source.text);
-        let ast = parsed.into_syntax();
+        let mut notes = Vec::new();
+        if syntax_errors.len() > MAX_SYNTAX_ERRORS {
+            let total = parsed.errors().len() + parsed.unsupported_syntax_errors().len();
+            let more = total - MAX_SYNTAX_ERRORS;
+            if let Some((at, _)) = syntax_errors.pop() {
+                notes.push((
+                    at,
+                    format!(
+                        "… and {more} more syntax error{} (only the first {MAX_SYNTAX_ERRORS} are reported)",
+                        if more == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+        }
+        if let Some(at) = nul {
+            let count = source.text.bytes().filter(|b| *b == 0).count();
+            let at = TextSize::try_from(at).unwrap_or_default();
+            notes.push((
+                TextRange::empty(at),
+                format!("source code cannot contain null bytes ({count} found; read as spaces)"),
+            ));
+        }
+        let suppression_comments = suppression_comments(&parsed, text);
+        let mut ast = parsed.into_syntax();
+        for s in crate::depth::gate(&mut ast.body, crate::depth::MAX_DEPTH) {
+            notes.push((
+                TextRange::empty(s.range.start()),
+                format!(
+                    "too deeply nested to analyse (depth {} > {}); this statement is skipped",
+                    s.depth,
+                    crate::depth::MAX_DEPTH
+                ),
+            ));
+        }
         let display_name = name.clone();
         ParsedModule {
             source,
             ast,
             syntax_errors,
+            notes,
             suppression_comments,
             name,
             display_name,
@@ -212,13 +321,60 @@ impl Project {
     }
 }
 
+/// The largest file read (32 MiB): a bigger one is an NG002 ("file too large").
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// At most this many NG001 per file from the parser; the rest are counted in one finding.
+pub const MAX_SYNTAX_ERRORS: usize = 10;
+
+const MIB: u64 = 1024 * 1024;
+
+fn too_large(len: u64) -> String {
+    format!("file too large ({} MiB > {} MiB)", len.div_ceil(MIB), MAX_FILE_BYTES / MIB)
+}
+
+/// Read at most [`MAX_FILE_BYTES`] of a regular file. A FIFO, socket or device is refused
+/// before it is read (it is opened non-blocking, so even a FIFO that appears between the check
+/// and the open cannot block), and the reader is bounded, so a size that lies cannot make it
+/// read forever.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
+    if !meta.is_file() {
+        return Err(crate::discover::not_regular(&meta.file_type()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read file: {e}"))?;
+    if !meta.is_file() {
+        return Err(crate::discover::not_regular(&meta.file_type()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(MAX_FILE_BYTES as usize));
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read file: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+const O_NONBLOCK: i32 = 0x0004;
+
 /// Read a file as UTF-8 text, or say why not (with the position of the first bad byte).
 pub fn read_source(path: &Path) -> Result<String, IoProblem> {
-    let bytes = std::fs::read(path).map_err(|e| IoProblem {
-        path: path.to_path_buf(),
-        message: format!("cannot read file: {e}"),
-        location: None,
-    })?;
+    let bytes =
+        read_bounded(path).map_err(|message| IoProblem { path: path.to_path_buf(), message, location: None })?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
@@ -227,7 +383,10 @@ pub fn read_source(path: &Path) -> Result<String, IoProblem> {
         let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         IoProblem {
             path: path.to_path_buf(),
-            message: format!("file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid})", bytes[valid]),
+            message: format!(
+                "file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid})",
+                bytes.get(valid).copied().unwrap_or(0)
+            ),
             location: Some(Location { row, column }),
         }
     })

@@ -1,6 +1,11 @@
 //! The default output: a miette frame per finding with the code, the source, a label, the help
 //! line and the task the code runs in. The code line carries `[*]` when `--fix` would fix the
 //! finding; file names are escaped for the terminal.
+//!
+//! A finding on a very long line (minified or generated code, a file of NUL bytes) gets a
+//! plain frame instead: miette pads the underline with a width argument, which panics past
+//! column 65,535 ("Formatting argument out of range"), and a frame of a megabyte-long line is
+//! unreadable anyway.
 
 use super::Style;
 use crate::diagnostic::Diagnostic;
@@ -127,6 +132,15 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
                 None => line,
             });
         }
+        let wide = source.as_ref().and_then(|s| {
+            let start = usize::from(d.range.start()).checked_sub(shift)?;
+            widest_line(s.text, start, start + usize::from(d.range.len())).filter(|w| *w > MAX_FRAME_COLUMNS)
+        });
+        if let Some(width) = wide {
+            let name = source.as_ref().map_or_else(|| d.display_path(), |s| s.name.clone());
+            write_plain(out, d, &name, width, help.as_deref())?;
+            continue;
+        }
         let mark = super::fix_mark(d, style.unsafe_fixes);
         let report = Report { d, source, help, shift, mark };
         buf.clear();
@@ -144,4 +158,65 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic], project: &Project, styl
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Lines longer than this (in bytes) are not framed by miette.
+const MAX_FRAME_COLUMNS: usize = 2_000;
+
+/// The length in bytes of the longest line a frame of `start..end` would show: the lines of the
+/// span and one line of context on each side (as miette shows). `None` if the span is not in
+/// `text`.
+fn widest_line(text: &str, start: usize, end: usize) -> Option<usize> {
+    let end = end.max(start);
+    if end > text.len() {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let line_start = |at: usize| bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let line_end = |at: usize| bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| at + i);
+    let mut from = line_start(start);
+    if from > 0 {
+        from = line_start(from - 1);
+    }
+    let mut to = line_end(end);
+    if to < bytes.len() {
+        to = line_end(to + 1);
+    }
+    bytes[from..to].split(|b| *b == b'\n').map(<[u8]>::len).max()
+}
+
+/// The frame for a finding on a line too long to show: header, message, location, help.
+fn write_plain(
+    out: &mut dyn Write,
+    d: &Diagnostic,
+    name: &str,
+    width: usize,
+    help: Option<&str>,
+) -> std::io::Result<()> {
+    writeln!(out, "{} {}\n", d.code, d.name)?;
+    writeln!(out, "  ⚠ {}", d.message)?;
+    writeln!(out, "    at {name}:{}:{} (the line is {width} columns long; not shown)", d.start.row, d.start.column)?;
+    if let Some(help) = help {
+        let mut lines = help.lines();
+        if let Some(first) = lines.next() {
+            writeln!(out, "  help: {first}")?;
+        }
+        for l in lines {
+            writeln!(out, "        {l}")?;
+        }
+    }
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::widest_line;
+
+    #[test]
+    fn widest_line_covers_the_context_lines() {
+        let text = format!("a\n{}\nb\nc\n", "x".repeat(50));
+        assert_eq!(widest_line(&text, 0, 1), Some(50), "the next line is context");
+        assert_eq!(widest_line(&text, text.len() - 2, text.len() - 1), Some(1));
+        assert_eq!(widest_line(&text, 0, text.len() + 1), None);
+    }
 }
