@@ -81,7 +81,7 @@ impl TaskGraph {
     /// entries: each reached function is walked (with the parameter facts known so far) to find
     /// the project functions it calls. Facts are iterated until stable.
     pub fn build(index: &ProjectIndex, triggers: &[Triggers]) -> TaskGraph {
-        let (program, flow_stats) = crate::flow::program_facts(index, triggers);
+        let (program, flow_stats) = crate::flow::program_facts(index, Some(triggers));
         let files: Vec<u32> = (0..index.modules.len() as u32).collect();
         let sites: Vec<LauncherSite> = files
             .par_iter()

@@ -18,6 +18,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List every task launcher found, the functions it runs and what they reach.
     Tasks(TasksArgs),
+    /// Print the project's call graph (each module and function and what it may call).
+    Callgraph(CallgraphArgs),
     /// Print a rule's documentation.
     Rule(RuleArgs),
     /// Run the bundled kernels on this machine and save a host profile that `check` quotes.
@@ -120,6 +122,22 @@ pub struct TasksArgs {
     /// Also print the call chain to every reached function.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CallgraphArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[arg(long, value_enum, default_value_t = CallgraphFormat::Json)]
+    pub output_format: CallgraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CallgraphFormat {
+    /// `{"nodes": [...], "edges": [[caller, callee], ...]}`.
+    Json,
+    /// PyCG's format: `{caller: [callee, ...]}`.
+    Pycg,
 }
 
 /// `--min-speedup`: a finite number, at least 0.

@@ -145,6 +145,17 @@ pub fn apply_edits<'f>(
 /// original is replaced.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::{Error, ErrorKind};
+    if matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == ErrorKind::NotFound) {
+        // A new file (a host profile, say): write a verified copy beside it and move it in.
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+        let tmp = dir.join(temp_name(&name, std::process::id()));
+        let result = write_verified(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return result;
+    }
     let target = std::fs::canonicalize(path)?;
     let meta = std::fs::metadata(&target)?;
     if !meta.is_file() {
@@ -277,6 +288,16 @@ pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn write_atomic_creates_a_file_that_does_not_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.json");
+        write_atomic(&path, "{}\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}\n");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "no temporary copy left behind");
+    }
 
     fn r(a: u32, b: u32) -> TextRange {
         TextRange::new(a.into(), b.into())

@@ -34,7 +34,9 @@ pub struct FlowStats {
 }
 
 /// Run the pass over the whole project.
-pub fn program_facts(index: &ProjectIndex, triggers: &[Triggers]) -> (ProgramFacts, FlowStats) {
+/// Run the pass. With `triggers`, the first round evaluates only the files that can launch a
+/// task and their callers (enough for task discovery); without, every file (the call graph).
+pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (ProgramFacts, FlowStats) {
     let mut facts = ProgramFacts { subclasses: class_hierarchy(index), ..Default::default() };
     let mut stats = FlowStats::default();
     let files: Vec<u32> = (0..index.modules.len() as u32).collect();
@@ -42,28 +44,29 @@ pub fn program_facts(index: &ProjectIndex, triggers: &[Triggers]) -> (ProgramFac
     // files that call their launching functions by name (that is where callables, pools and
     // arrays are handed in). Then: the files of functions whose facts changed and the files
     // that name them.
-    let mut dirty: Vec<bool> = (0..files.len())
-        .map(|f| {
+    let mut dirty: Vec<bool> = vec![true; files.len()];
+    if let Some(triggers) = triggers {
+        for (f, d) in dirty.iter_mut().enumerate() {
             let text = index.modules[f].source.text.as_str();
-            triggers[f].may_launch(ruff_text_size::TextRange::up_to(ruff_text_size::TextSize::of(text)))
-        })
-        .collect();
-    let mut launching: Vec<&str> = Vec::new();
-    for (file, d) in dirty.iter().enumerate() {
-        if !*d {
-            continue;
+            *d = triggers[f].may_launch(ruff_text_size::TextRange::up_to(ruff_text_size::TextSize::of(text)));
         }
-        for func in &index.module_scopes(file as u32).functions {
-            if triggers[file].may_launch(func.node.range())
-                && let Some(n) = func.qualname.rsplit('.').next()
-            {
-                launching.push(n);
+        let mut launching: Vec<&str> = Vec::new();
+        for (file, d) in dirty.iter().enumerate() {
+            if !*d {
+                continue;
+            }
+            for func in &index.module_scopes(file as u32).functions {
+                if triggers[file].may_launch(func.node.range())
+                    && let Some(n) = func.qualname.rsplit('.').next()
+                {
+                    launching.push(n);
+                }
             }
         }
+        launching.sort_unstable();
+        launching.dedup();
+        mark_naming_files(index, &launching, &mut dirty);
     }
-    launching.sort_unstable();
-    launching.dedup();
-    mark_naming_files(index, &launching, &mut dirty);
     // Units to evaluate: whole files in the first round, then only the bodies of functions
     // whose parameter facts changed (that is how a value moves one more hand-off along).
     let mut units: Vec<FlowUnit> = files.iter().filter(|&&f| dirty[f as usize]).map(|&f| FlowUnit::File(f)).collect();
@@ -80,9 +83,7 @@ pub fn program_facts(index: &ProjectIndex, triggers: &[Triggers]) -> (ProgramFac
             .map_init(
                 || Context::new(index, &facts),
                 |cx, unit| {
-                    if cx.cache.borrow().len() > CACHE_LIMIT {
-                        *cx = Context::new(index, &facts);
-                    }
+                    cx.reset_if_large();
                     let cx = &*cx;
                     let v = visit_unit(cx, *unit);
                     sites.fetch_add(v.sites, Ordering::Relaxed);
@@ -133,9 +134,6 @@ pub fn program_facts(index: &ProjectIndex, triggers: &[Triggers]) -> (ProgramFac
 /// A name found in more files than this is too common to follow by text (`__init__`, `run`,
 /// `get`): its callers keep the facts of the previous round.
 const COMMON_NAME_FILES: usize = 48;
-
-/// Evaluator cache entries after which a worker starts a fresh cache (bounds memory).
-const CACHE_LIMIT: usize = 200_000;
 
 /// Mark the files whose text names any of `names` as a whole identifier (names that occur in
 /// too many files are not followed).

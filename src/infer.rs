@@ -25,6 +25,9 @@ pub struct ProgramFacts {
     pub queue_items: Value,
 }
 
+/// Evaluator cache entries after which a reused context starts afresh (bounds memory).
+pub const CACHE_LIMIT: usize = 200_000;
+
 /// A method's receiver may be an instance of any subclass: at most this many are followed.
 const MAX_SUBCLASSES: usize = 24;
 
@@ -60,6 +63,14 @@ pub struct Context<'a, 'p> {
 impl<'a, 'p> Context<'a, 'p> {
     pub fn new(index: &'p ProjectIndex<'a>, facts: &'p ProgramFacts) -> Self {
         Context { index, facts, cache: RefCell::new(EvalCache::default()) }
+    }
+
+    /// Start a fresh cache when this one has grown past a bound (a worker reuses its context
+    /// across files).
+    pub fn reset_if_large(&mut self) {
+        if self.cache.borrow().len() > CACHE_LIMIT {
+            self.cache = RefCell::new(EvalCache::default());
+        }
     }
 
     /// The class and its project subclasses, transitively (capped).

@@ -2,6 +2,7 @@
 //! that keeps the GIL. The library entry points are shared by the CLI, the language server and
 //! the tests.
 
+pub mod call_edges;
 pub mod callgraph;
 pub mod cli;
 pub mod config;
@@ -293,6 +294,14 @@ pub fn fix_project_with(
 /// Everything `numgil tasks` shows.
 pub fn task_report(project: &Project, settings: &Settings) -> render::tasks::TaskReport {
     task_report_for(project, settings, |_| true)
+}
+
+/// The project's call graph (every module and function and what it may call), from the
+/// whole-program value flow.
+pub fn call_graph(project: &Project, settings: &Settings) -> call_edges::CallGraph {
+    let index = ProjectIndex::build(&project.modules).configure(settings);
+    let (facts, _) = flow::program_facts(&index, None);
+    call_edges::call_graph(&index, &facts)
 }
 
 /// [`task_report`] limited to the launcher sites in, or reaching into, the files `reported`

@@ -104,18 +104,28 @@ pub fn lint(index: &ProjectIndex, graph: &TaskGraph, triggers: &[Triggers], sett
     by_file
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(file, units)| {
-            let cx = Context::new(index, &graph.facts);
-            let mut out = Vec::new();
-            for &unit in units {
-                let (task, site) = match unit {
-                    Unit::Function(f) => (task_context(index, graph, f), graph.thread_reach.get(&f).map(|r| r.site)),
-                    _ => (None, None),
-                };
-                let hooks = RuleHooks { rules: &rules, file: file as u32, task, site, facts: &facts, out: Vec::new() };
-                out.extend(walk_unit(&cx, unit, hooks).out);
-            }
-            out
-        })
+        // One evaluator cache per worker: the facts are fixed now, so values computed while
+        // walking one file (imported names, return values) serve the next.
+        .map_init(
+            || Context::new(index, &graph.facts),
+            |cx, (file, units)| {
+                cx.reset_if_large();
+                let cx = &*cx;
+                let mut out = Vec::new();
+                for &unit in units {
+                    let (task, site) = match unit {
+                        Unit::Function(f) => {
+                            (task_context(index, graph, f), graph.thread_reach.get(&f).map(|r| r.site))
+                        }
+                        _ => (None, None),
+                    };
+                    let hooks =
+                        RuleHooks { rules: &rules, file: file as u32, task, site, facts: &facts, out: Vec::new() };
+                    out.extend(walk_unit(cx, unit, hooks).out);
+                }
+                out
+            },
+        )
+        .flatten_iter()
         .collect()
 }

@@ -139,7 +139,15 @@ fn excluded(resolver: &config::Resolver, group: usize, file: &Path, stop: &Path)
 
 /// Find and read the project: the files under the project root of each named path (nearest
 /// `pyproject.toml` or `.git`) and the named paths themselves, each once (by canonical path).
-fn load(args: &ProjectArgs, overrides: config::Overrides, stdin: Option<&Path>) -> Result<Loaded, Failure> {
+/// Read and parse the files to analyse. With `project_context`, the whole project around the
+/// named paths (its root: the nearest `pyproject.toml` or `.git`) is analysed and only the
+/// named paths are reported; without, exactly the named paths.
+fn load(
+    args: &ProjectArgs,
+    overrides: config::Overrides,
+    stdin: Option<&Path>,
+    project_context: bool,
+) -> Result<Loaded, Failure> {
     let named: Vec<PathBuf> = match (args.paths.is_empty(), stdin) {
         (true, Some(_)) => Vec::new(),
         (true, None) => vec![PathBuf::from(".")],
@@ -158,7 +166,11 @@ fn load(args: &ProjectArgs, overrides: config::Overrides, stdin: Option<&Path>) 
     if let Some(s) = &stdin_shown {
         reported_at.push((numgil::paths::absolute(s), numgil::paths::key(s)));
     }
-    let mut roots: Vec<PathBuf> = shown.iter().chain(&stdin_shown).map(|p| numgil::paths::project_root(p)).collect();
+    let mut roots: Vec<PathBuf> = if project_context {
+        shown.iter().chain(&stdin_shown).map(|p| numgil::paths::project_root(p)).collect()
+    } else {
+        Vec::new()
+    };
     roots.sort();
     roots.dedup();
     let outer: Vec<PathBuf> =
@@ -220,7 +232,7 @@ fn load(args: &ProjectArgs, overrides: config::Overrides, stdin: Option<&Path>) 
 
 fn tasks(args: TasksArgs) -> Result<u8, Failure> {
     let overrides = config::Overrides { exclude: args.project.exclude.clone(), ..Default::default() };
-    let loaded = load(&args.project, overrides, None)?;
+    let loaded = load(&args.project, overrides, None, true)?;
     let settings = loaded.first_settings();
     let project = &loaded.project;
     let report = numgil::task_report_for(project, &settings, |file| {
@@ -239,10 +251,32 @@ fn tasks(args: TasksArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
+fn callgraph(args: numgil::cli::CallgraphArgs) -> Result<u8, Failure> {
+    let overrides = config::Overrides { exclude: args.project.exclude.clone(), ..Default::default() };
+    let loaded = load(&args.project, overrides, None, false)?;
+    let settings = loaded.first_settings();
+    let graph = numgil::call_graph(&loaded.project, &settings);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.output_format {
+        numgil::cli::CallgraphFormat::Pycg => serde_json::to_writer_pretty(&mut out, &graph)?,
+        numgil::cli::CallgraphFormat::Json => {
+            let edges: Vec<(&String, &String)> =
+                graph.iter().flat_map(|(a, bs)| bs.iter().map(move |b| (a, b))).collect();
+            let nodes: Vec<&String> = graph.keys().collect();
+            serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "nodes": nodes, "edges": edges }))?;
+        }
+    }
+    writeln!(out)?;
+    out.flush()?;
+    std::mem::forget(loaded);
+    Ok(0)
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Tasks(args) => tasks(args),
+        Command::Callgraph(args) => callgraph(args),
         Command::Rule(args) => rule(args),
         Command::Bench(args) => bench(args),
         Command::Server => Ok(u8::try_from(numgil::server::run()).unwrap_or(1)),
@@ -363,7 +397,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         exclude: args.project.exclude.clone(),
     };
     let stdin_name = args.stdin_filename.as_deref();
-    let Loaded { mut project, resolver, reported } = load(&args.project, overrides, stdin_name)?;
+    let Loaded { mut project, resolver, reported } = load(&args.project, overrides, stdin_name, true)?;
     let stdin_path = stdin_name.map(numgil::paths::display);
     if let Some(name) = &stdin_path {
         let mut text = String::new();
