@@ -164,6 +164,22 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     pub fn bindings_value(&mut self, file: u32, ids: &[BindingId]) -> Value {
         let scopes = &self.index().module_scopes(file);
         let has_primary = ids.iter().any(|&i| !scopes.bindings[i as usize].import_fallback);
+        // A module or class name read from elsewhere is read after the body ran: a binding
+        // that an unconditional later one overwrites (`from multiprocessing import Pool`, then
+        // `class Pool:`) is not its value.
+        let in_body_scope = ids.first().is_some_and(|&i| {
+            let s = scopes.bindings[i as usize].scope;
+            !matches!(
+                scopes.scopes[s as usize].kind,
+                crate::scope::ScopeKind::Function(_) | crate::scope::ScopeKind::Comprehension
+            )
+        });
+        let last_unconditional = if in_body_scope {
+            ids.iter().rposition(|&i| scopes.bindings[i as usize].unconditional).unwrap_or(0)
+        } else {
+            0
+        };
+        let ids = &ids[last_unconditional..];
         let mut acc = Value::Unbound;
         for &id in ids {
             if has_primary && scopes.bindings[id as usize].import_fallback {

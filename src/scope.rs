@@ -85,6 +85,9 @@ pub struct Binding<'a> {
     pub scope: ScopeId,
     /// Bound inside `except ImportError:`: a fallback that other bindings take precedence over.
     pub import_fallback: bool,
+    /// Bound by a statement of the scope's own body, not inside `if`, `for`, `while`, `try` or
+    /// `match`: every later read (after the body ran) sees this binding or a later one.
+    pub unconditional: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -254,6 +257,7 @@ impl<'a> ModuleScopes<'a> {
             module: module.to_string(),
             is_package,
             fallback_depth: 0,
+            branch_depth: 0,
             qualprefix: Vec::new(),
         };
         b.body(body);
@@ -472,6 +476,8 @@ struct Binder<'a> {
     module: String,
     is_package: bool,
     fallback_depth: u32,
+    /// Nesting of `if`/`for`/`while`/`try`/`match` bodies in the current scope.
+    branch_depth: u32,
     qualprefix: Vec<String>,
 }
 
@@ -497,6 +503,7 @@ impl<'a> Binder<'a> {
             kind,
             scope: self.scope,
             import_fallback: self.fallback_depth > 0,
+            unconditional: self.branch_depth == 0,
         });
         self.out.scopes[self.scope as usize].bindings.entry(name).or_default().push(id);
     }
@@ -597,6 +604,25 @@ impl<'a> Binder<'a> {
         }
     }
 
+    fn try_body(&mut self, t: &'a ast::StmtTry) {
+        self.body(&t.body);
+        for h in &t.handlers {
+            let ast::ExceptHandler::ExceptHandler(h) = h;
+            if let Some(ty) = &h.type_ {
+                self.expr(ty);
+            }
+            if let Some(n) = &h.name {
+                self.bind(n.as_str(), n.range(), BindingKind::Opaque);
+            }
+            let fallback = h.type_.as_deref().is_some_and(is_import_error);
+            self.fallback_depth += u32::from(fallback);
+            self.body(&h.body);
+            self.fallback_depth -= u32::from(fallback);
+        }
+        self.body(&t.orelse);
+        self.body(&t.finalbody);
+    }
+
     fn stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::FunctionDef(f) => {
@@ -613,8 +639,10 @@ impl<'a> Binder<'a> {
                 self.parameters(id, Some(&f.parameters));
                 self.qualprefix.push(f.name.to_string());
                 let saved_fallback = std::mem::take(&mut self.fallback_depth);
+                let saved_branch = std::mem::take(&mut self.branch_depth);
                 self.body(&f.body);
                 self.fallback_depth = saved_fallback;
+                self.branch_depth = saved_branch;
                 self.qualprefix.pop();
                 self.scope = outer;
                 self.bind(f.name.as_str(), f.name.range(), BindingKind::Function(id));
@@ -704,9 +732,11 @@ impl<'a> Binder<'a> {
             }
             Stmt::For(f) => {
                 self.expr(&f.iter);
+                self.branch_depth += 1;
                 self.target(&f.target, &mut Vec::new(), &|path| BindingKind::ForTarget { iter: &f.iter, path });
                 self.body(&f.body);
                 self.body(&f.orelse);
+                self.branch_depth -= 1;
             }
             Stmt::With(w) => {
                 for item in &w.items {
@@ -721,22 +751,9 @@ impl<'a> Binder<'a> {
                 self.body(&w.body);
             }
             Stmt::Try(t) => {
-                self.body(&t.body);
-                for h in &t.handlers {
-                    let ast::ExceptHandler::ExceptHandler(h) = h;
-                    if let Some(ty) = &h.type_ {
-                        self.expr(ty);
-                    }
-                    if let Some(n) = &h.name {
-                        self.bind(n.as_str(), n.range(), BindingKind::Opaque);
-                    }
-                    let fallback = h.type_.as_deref().is_some_and(is_import_error);
-                    self.fallback_depth += u32::from(fallback);
-                    self.body(&h.body);
-                    self.fallback_depth -= u32::from(fallback);
-                }
-                self.body(&t.orelse);
-                self.body(&t.finalbody);
+                self.branch_depth += 1;
+                self.try_body(t);
+                self.branch_depth -= 1;
             }
             Stmt::Import(i) => {
                 for alias in &i.names {
@@ -778,6 +795,7 @@ impl<'a> Binder<'a> {
             }
             Stmt::Match(m) => {
                 self.expr(&m.subject);
+                self.branch_depth += 1;
                 for case in &m.cases {
                     self.pattern(&case.pattern);
                     if let Some(g) = &case.guard {
@@ -785,6 +803,7 @@ impl<'a> Binder<'a> {
                     }
                     self.body(&case.body);
                 }
+                self.branch_depth -= 1;
             }
             Stmt::Delete(d) => {
                 for t in &d.targets {
@@ -799,6 +818,7 @@ impl<'a> Binder<'a> {
             }
             Stmt::If(i) => {
                 self.expr(&i.test);
+                self.branch_depth += 1;
                 self.body(&i.body);
                 for c in &i.elif_else_clauses {
                     if let Some(t) = &c.test {
@@ -806,11 +826,14 @@ impl<'a> Binder<'a> {
                     }
                     self.body(&c.body);
                 }
+                self.branch_depth -= 1;
             }
             Stmt::While(w) => {
                 self.expr(&w.test);
+                self.branch_depth += 1;
                 self.body(&w.body);
                 self.body(&w.orelse);
+                self.branch_depth -= 1;
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
