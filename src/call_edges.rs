@@ -130,11 +130,13 @@ impl<'a> EdgeVisitor<'_, 'a, '_, '_> {
         let callee = ev.eval(&call.func);
         self.add_callees(&callee);
         // Higher-order builtins call their function argument on the caller's behalf.
-        if let Some("builtins.map" | "builtins.filter") = callee.qualified()
-            && let Some(f) = call.arguments.args.first()
-        {
-            let f = ev.eval(f);
-            self.add_callees(&f);
+        if let Some("builtins.map" | "builtins.filter") = callee.qualified() {
+            for a in call.arguments.args.iter() {
+                let f = ev.eval(a);
+                if f.alternatives().iter().any(|v| matches!(v, Value::Function(_) | Value::BoundMethod(..))) {
+                    self.add_callees(&f);
+                }
+            }
         }
     }
 
@@ -175,6 +177,21 @@ impl<'a> Visitor<'a> for EdgeVisitor<'_, 'a, '_, '_> {
                     }
                 }
                 self.in_function(def.range.start(), |v| v.visit_body(&def.body));
+            }
+            // `raise Error` (a class, not called) constructs it.
+            Stmt::Raise(r) => {
+                if let Some(exc) = r.exc.as_deref()
+                    && !matches!(exc, Expr::Call(_))
+                {
+                    let mut ev = Evaluator::new(self.cx, self.file, self.scope);
+                    let v = ev.eval(exc);
+                    let classes: Vec<Value> =
+                        v.alternatives().iter().filter(|c| matches!(c, Value::Class(_))).cloned().collect();
+                    for c in classes {
+                        self.add_callees(&c);
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
             }
             Stmt::ClassDef(class) => {
                 for d in &class.decorator_list {

@@ -156,7 +156,19 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 self.bindings_value(self.file, &ids)
             }
             Resolved::Builtin => Value::External(Arc::from(format!("builtins.{name}"))),
-            Resolved::StarImported | Resolved::Unresolved => Value::Unknown,
+            Resolved::StarImported => {
+                // `from pkg import *`: the name is one of the star-imported modules' globals.
+                let bases = self.scopes().scopes[0].star_imports.clone();
+                for base in bases {
+                    let Some(m) = self.index().module_named(&base, self.file) else { continue };
+                    if m == self.file || !self.index().module_scopes(m).scopes[0].bindings.contains_key(name) {
+                        continue;
+                    }
+                    return self.module_attribute(m, name);
+                }
+                Value::Unknown
+            }
+            Resolved::Unresolved => Value::Unknown,
         }
     }
 
@@ -423,6 +435,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 None => self.class_level(c, attr),
             },
             Value::Unknown | Value::ExternalInstance(_) if attr == "values" => Value::unknown_array(),
+            // An instance of a class of a library numgil does not model: its attributes are
+            // named through the class (`ext.Cls().fun` is `ext.Cls.fun`).
+            Value::ExternalInstance(q) if !library::is_modeled(q.split('.').next().unwrap_or("")) => {
+                Value::External(Arc::from(format!("{q}.{attr}")))
+            }
             _ => Value::Unknown,
         }
     }

@@ -462,6 +462,13 @@ pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast:
         "pandas.DataFrame" | "pandas.Series" | "pandas.read_csv" | "pandas.read_parquet" => {
             Value::ExternalInstance(Arc::from("pandas.DataFrame"))
         }
+        // A class (or function) of a library numgil does not model: what it returns is named
+        // after it, so methods called on it can be named (`ext.Cls().fun()` → `ext.Cls.fun`).
+        _ if !is_modeled(q.split('.').next().unwrap_or(""))
+            && q.rsplit('.').next().is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase())) =>
+        {
+            Value::ExternalInstance(Arc::from(q))
+        }
         _ => Value::Unknown,
     }
 }
