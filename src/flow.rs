@@ -16,7 +16,7 @@ use crate::value::Value;
 use rayon::prelude::*;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -44,32 +44,10 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
     // files that call their launching functions by name (that is where callables, pools and
     // arrays are handed in). Then: the files of functions whose facts changed and the files
     // that name them.
-    let mut dirty: Vec<bool> = vec![true; files.len()];
-    if let Some(triggers) = triggers {
-        for (f, d) in dirty.iter_mut().enumerate() {
-            let text = index.modules[f].source.text.as_str();
-            *d = triggers[f].may_launch(ruff_text_size::TextRange::up_to(ruff_text_size::TextSize::of(text)));
-        }
-        let mut launching: Vec<&str> = Vec::new();
-        for (file, d) in dirty.iter().enumerate() {
-            if !*d {
-                continue;
-            }
-            for func in &index.module_scopes(file as u32).functions {
-                if triggers[file].may_launch(func.node.range())
-                    && let Some(n) = func.qualname.rsplit('.').next()
-                {
-                    launching.push(n);
-                }
-            }
-        }
-        launching.sort_unstable();
-        launching.dedup();
-        mark_naming_files(index, &launching, &mut dirty);
-    }
-    // Units to evaluate: whole files in the first round, then only the bodies of functions
-    // whose parameter facts changed (that is how a value moves one more hand-off along).
-    let mut units: Vec<FlowUnit> = files.iter().filter(|&&f| dirty[f as usize]).map(|&f| FlowUnit::File(f)).collect();
+    let mut units: Vec<FlowUnit> = match triggers {
+        None => files.iter().map(|&f| FlowUnit::File(f)).collect(),
+        Some(triggers) => first_round_units(index, triggers),
+    };
     for round in 0..MAX_ROUNDS {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
@@ -132,46 +110,82 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
 }
 
 /// A name found in more files than this is too common to follow by text (`__init__`, `run`,
-/// `get`): its callers keep the facts of the previous round.
+/// `get`): its callers are not evaluated for it.
 const COMMON_NAME_FILES: usize = 48;
 
-/// Mark the files whose text names any of `names` as a whole identifier (names that occur in
-/// too many files are not followed).
-fn mark_naming_files(index: &ProjectIndex, names: &[&str], dirty: &mut [bool]) {
-    let Ok(ac) = aho_corasick::AhoCorasick::new(names) else {
-        dirty.iter_mut().for_each(|d| *d = true);
-        return;
-    };
-    // For each file, which names it contains.
-    let hits: Vec<Vec<usize>> = index
+/// The first round's units: in each file that can launch a task or calls a launching function
+/// by name, its module-level code and the functions that hold a launch word or such a call
+/// (a function that does neither neither launches nor hands a callable, pool or array to a
+/// launching function).
+fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUnit> {
+    let mut launching: Vec<&str> = Vec::new();
+    for (file, t) in triggers.iter().enumerate() {
+        let text = index.modules[file].source.text.as_str();
+        if !t.may_launch(TextRange::up_to(TextSize::of(text))) {
+            continue;
+        }
+        let scopes = index.module_scopes(file as u32);
+        for func in &scopes.functions {
+            if t.may_launch(func.node.range())
+                && let Some(n) = func.qualname.rsplit('.').next()
+            {
+                launching.push(n);
+            }
+        }
+        // Thread classes (`class W(Thread)`, `QRunnable`): constructing one hands it its data.
+        for class in &scopes.classes {
+            if t.may_launch(class.node.range) {
+                launching.push(class.node.name.as_str());
+            }
+        }
+    }
+    launching.sort_unstable();
+    launching.dedup();
+    let ac = aho_corasick::AhoCorasick::new(&launching).ok();
+    // Per file: the offsets of called launching names, with the name.
+    let calls: Vec<Vec<(u32, usize)>> = index
         .modules
         .par_iter()
         .map(|m| {
+            let Some(ac) = &ac else { return Vec::new() };
             let text = m.source.text.as_str();
             let bytes = text.as_bytes();
-            let mut found: Vec<usize> = ac
-                .find_iter(text)
+            ac.find_iter(text)
                 .filter(|h| {
                     let before = h.start() == 0 || !is_ident(bytes[h.start() - 1]);
-                    let after = h.end() == bytes.len() || !is_ident(bytes[h.end()]);
-                    before && after
+                    let next = bytes[h.end()..].iter().find(|b| !matches!(b, b' ' | b'\t'));
+                    before && next == Some(&b'(')
                 })
-                .map(|h| h.pattern().as_usize())
-                .collect();
-            found.sort_unstable();
-            found.dedup();
-            found
+                .map(|h| (h.start() as u32, h.pattern().as_usize()))
+                .collect()
         })
         .collect();
-    let mut files_per_name = vec![0usize; names.len()];
-    for h in &hits {
-        for &n in h {
+    let mut files_per_name = vec![0usize; launching.len()];
+    for c in &calls {
+        let mut names: Vec<usize> = c.iter().map(|(_, n)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        for n in names {
             files_per_name[n] += 1;
         }
     }
-    for (d, h) in dirty.iter_mut().zip(hits) {
-        *d |= h.iter().any(|&n| files_per_name[n] <= COMMON_NAME_FILES);
+    let mut units = Vec::new();
+    for (file, t) in triggers.iter().enumerate() {
+        let offsets: Vec<u32> =
+            calls[file].iter().filter(|(_, n)| files_per_name[*n] <= COMMON_NAME_FILES).map(|(o, _)| *o).collect();
+        let text = index.modules[file].source.text.as_str();
+        if !t.may_launch(TextRange::up_to(TextSize::of(text))) && offsets.is_empty() {
+            continue;
+        }
+        units.push(FlowUnit::ModuleLevel(file as u32));
+        for (local, func) in index.module_scopes(file as u32).functions.iter().enumerate() {
+            let r = func.node.range();
+            if t.may_launch(r) || crate::triggers::any_in(&offsets, r) {
+                units.push(FlowUnit::Function(FuncId { file: file as u32, local: local as u32 }));
+            }
+        }
     }
+    units
 }
 
 /// Values worth another round: callables, classes, instances, pools, arrays and containers
@@ -264,7 +278,10 @@ pub fn add_entry(index: &ProjectIndex, params: &mut ParamFacts, e: &Entry) {
 /// What one round of the pass evaluates.
 #[derive(Debug, Clone, Copy)]
 enum FlowUnit {
+    /// A whole module, nested functions included.
     File(u32),
+    /// A module's own code and class bodies, not the functions in it.
+    ModuleLevel(u32),
     Function(FuncId),
 }
 
@@ -272,6 +289,12 @@ fn visit_unit<'a, 'p, 'c>(cx: &'c Context<'a, 'p>, unit: FlowUnit) -> CallVisito
     match unit {
         FlowUnit::File(file) => {
             let mut v = CallVisitor::new(cx, file);
+            v.visit_body(&cx.index.modules[file as usize].ast.body);
+            v
+        }
+        FlowUnit::ModuleLevel(file) => {
+            let mut v = CallVisitor::new(cx, file);
+            v.shallow = true;
             v.visit_body(&cx.index.modules[file as usize].ast.body);
             v
         }
@@ -298,11 +321,22 @@ struct CallVisitor<'a, 'p, 'c> {
     defaults: Vec<(FuncId, usize, Value)>,
     queued: Vec<Value>,
     sites: usize,
+    /// Do not descend into function bodies.
+    shallow: bool,
 }
 
 impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
     fn new(cx: &'c Context<'a, 'p>, file: u32) -> Self {
-        CallVisitor { cx, file, scope: 0, entries: Vec::new(), defaults: Vec::new(), queued: Vec::new(), sites: 0 }
+        CallVisitor {
+            cx,
+            file,
+            scope: 0,
+            entries: Vec::new(),
+            defaults: Vec::new(),
+            queued: Vec::new(),
+            sites: 0,
+            shallow: false,
+        }
     }
 
     fn ev(&self) -> Evaluator<'a, 'p, 'c> {
@@ -401,6 +435,9 @@ impl<'a> Visitor<'a> for CallVisitor<'a, '_, '_> {
                     self.visit_decorator(d);
                 }
                 self.defaults(def.range.start(), Some(&def.parameters));
+                if self.shallow {
+                    return;
+                }
                 let scope = scopes.function_at.get(&def.range.start()).map(|&f| scopes.functions[f as usize].scope);
                 self.in_scope(scope, |v| v.visit_body(&def.body));
             }
