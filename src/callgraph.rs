@@ -81,7 +81,18 @@ impl TaskGraph {
     /// entries: each reached function is walked (with the parameter facts known so far) to find
     /// the project functions it calls. Facts are iterated until stable.
     pub fn build(index: &ProjectIndex, triggers: &[Triggers]) -> TaskGraph {
+        let timings = std::env::var_os("NUMGIL_TIMINGS").is_some();
+        let t0 = std::time::Instant::now();
         let (program, flow_stats) = crate::flow::program_facts(index, Some(triggers));
+        if timings {
+            eprintln!(
+                "flow {:?} ({} rounds{}, {} call sites)",
+                t0.elapsed(),
+                flow_stats.rounds,
+                if flow_stats.capped { ", capped" } else { "" },
+                flow_stats.call_sites
+            );
+        }
         let files: Vec<u32> = (0..index.modules.len() as u32).collect();
         let sites: Vec<LauncherSite> = files
             .par_iter()
@@ -104,6 +115,9 @@ impl TaskGraph {
                 sites
             })
             .collect();
+        if timings {
+            eprintln!("discovery {:?} ({} launcher sites)", t0.elapsed(), sites.len());
+        }
         let mut graph = TaskGraph {
             sites,
             thread_reach: FxHashMap::default(),
@@ -127,9 +141,12 @@ impl TaskGraph {
         };
         let mut task = site_facts(&graph);
         let mut edges = Vec::new();
-        for _round in 0..4 {
+        for round in 0..4 {
             let merged = merge_task_facts(&program, &task);
             edges = expand(index, &merged, &entries);
+            if timings {
+                eprintln!("expand round {} {:?} ({} edges)", round + 1, t0.elapsed(), edges.len());
+            }
             let mut next = site_facts(&graph);
             for e in &edges {
                 let entry = match &e.args {

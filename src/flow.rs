@@ -171,9 +171,12 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
     }
     let mut units = Vec::new();
     for (file, t) in triggers.iter().enumerate() {
-        let offsets: Vec<u32> =
+        let mut offsets: Vec<u32> =
             calls[file].iter().filter(|(_, n)| files_per_name[*n] <= COMMON_NAME_FILES).map(|(o, _)| *o).collect();
+        // `queue.put(value)`: what a thread's `get()` will return.
         let text = index.modules[file].source.text.as_str();
+        offsets.extend(text.match_indices(".put").map(|(o, _)| o as u32));
+        offsets.sort_unstable();
         if !t.may_launch(TextRange::up_to(TextSize::of(text))) && offsets.is_empty() {
             continue;
         }
