@@ -37,7 +37,12 @@ pub struct FlowStats {
 /// Run the pass. With `triggers`, the first round evaluates only the files that can launch a
 /// task and their callers (enough for task discovery); without, every file (the call graph).
 pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (ProgramFacts, FlowStats) {
+    let t0 = std::time::Instant::now();
     let mut facts = ProgramFacts { subclasses: class_hierarchy(index), ..Default::default() };
+    let timings = std::env::var_os("NUMGIL_TIMINGS").is_some();
+    if timings {
+        eprintln!("flow: class hierarchy {:?}", t0.elapsed());
+    }
     let mut stats = FlowStats::default();
     let files: Vec<u32> = (0..index.modules.len() as u32).collect();
     // Which files to evaluate this round. First: the files that can launch a task, and the
@@ -48,6 +53,9 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
         None => files.iter().map(|&f| FlowUnit::File(f)).collect(),
         Some(triggers) => first_round_units(index, triggers),
     };
+    if timings {
+        eprintln!("flow: first-round units {:?}", t0.elapsed());
+    }
     for round in 0..MAX_ROUNDS {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
@@ -175,7 +183,7 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
             calls[file].iter().filter(|(_, n)| files_per_name[*n] <= COMMON_NAME_FILES).map(|(o, _)| *o).collect();
         // `queue.put(value)`: what a thread's `get()` will return.
         let text = index.modules[file].source.text.as_str();
-        offsets.extend(text.match_indices(".put").map(|(o, _)| o as u32));
+        offsets.extend(text.match_indices(".put(").chain(text.match_indices(".put_nowait(")).map(|(o, _)| o as u32));
         offsets.sort_unstable();
         if !t.may_launch(TextRange::up_to(TextSize::of(text))) && offsets.is_empty() {
             continue;
@@ -215,28 +223,40 @@ fn is_ident(b: u8) -> bool {
 /// Direct project subclasses of every project class (bases evaluated where the class is
 /// defined, so aliases and imports across modules resolve).
 fn class_hierarchy(index: &ProjectIndex) -> FxHashMap<ClassId, Vec<ClassId>> {
+    // A cheap syntactic pass first: which files define a class whose base is spelled like a
+    // class the project defines (`Base`, `mod.Base`). Only those are bound and evaluated.
+    let scans: Vec<ClassScan> = index.modules.par_iter().map(|m| ClassScan::of(&m.ast.body)).collect();
+    let defined: rustc_hash::FxHashSet<&str> = scans.iter().flat_map(|s| s.names.iter().copied()).collect();
     let empty = ProgramFacts::default();
     let pairs: Vec<(ClassId, ClassId)> = (0..index.modules.len() as u32)
         .into_par_iter()
-        .flat_map_iter(|file| {
-            let cx = Context::new(index, &empty);
-            let scopes = index.module_scopes(file);
-            let mut out = Vec::new();
-            for (local, c) in scopes.classes.iter().enumerate() {
-                let class = ClassId { file, local: local as u32 };
-                for b in c.bases() {
-                    let mut ev = Evaluator::new(&cx, file, c.parent_scope);
-                    for base in ev.eval(b).alternatives() {
-                        if let Value::Class(bc) = base
-                            && *bc != class
-                        {
-                            out.push((*bc, class));
+        .filter(|&file| scans[file as usize].base_names.iter().any(|n| defined.contains(n)))
+        .map_init(
+            || Context::new(index, &empty),
+            |cx, file| {
+                cx.reset_if_large();
+                let scopes = index.module_scopes(file);
+                let mut out = Vec::new();
+                for (local, c) in scopes.classes.iter().enumerate() {
+                    let class = ClassId { file, local: local as u32 };
+                    for b in c.bases() {
+                        if !base_name(b).is_some_and(|n| defined.contains(n)) {
+                            continue;
+                        }
+                        let mut ev = Evaluator::new(cx, file, c.parent_scope);
+                        for base in ev.eval(b).alternatives() {
+                            if let Value::Class(bc) = base
+                                && *bc != class
+                            {
+                                out.push((*bc, class));
+                            }
                         }
                     }
                 }
-            }
-            out
-        })
+                out
+            },
+        )
+        .flatten_iter()
         .collect();
     let mut map: FxHashMap<ClassId, Vec<ClassId>> = FxHashMap::default();
     for (base, sub) in pairs {
@@ -247,6 +267,46 @@ fn class_hierarchy(index: &ProjectIndex) -> FxHashMap<ClassId, Vec<ClassId>> {
         v.dedup();
     }
     map
+}
+
+/// The last name of a base-class expression (`Base`, `pkg.mod.Base`, `Generic[T]` → `Generic`).
+fn base_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.as_str()),
+        Expr::Subscript(s) => base_name(&s.value),
+        _ => None,
+    }
+}
+
+/// The class names a module defines and the names its classes' bases are spelled with.
+#[derive(Default)]
+struct ClassScan<'a> {
+    names: Vec<&'a str>,
+    base_names: Vec<&'a str>,
+}
+
+impl<'a> ClassScan<'a> {
+    fn of(body: &'a [Stmt]) -> Self {
+        let mut scan = ClassScan::default();
+        scan.visit_body(body);
+        scan
+    }
+}
+
+impl<'a> Visitor<'a> for ClassScan<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if let Stmt::ClassDef(c) = stmt {
+            self.names.push(c.name.as_str());
+            if let Some(args) = &c.arguments {
+                self.base_names.extend(args.args.iter().filter_map(base_name));
+            }
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
+    // Classes are statements: expressions need not be visited.
+    fn visit_expr(&mut self, _expr: &'a Expr) {}
 }
 
 /// Join a call's argument values into the callee's parameter slots: named parameters in
