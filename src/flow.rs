@@ -126,27 +126,32 @@ const COMMON_NAME_FILES: usize = 48;
 /// (a function that does neither neither launches nor hands a callable, pool or array to a
 /// launching function).
 fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUnit> {
-    let mut launching: Vec<&str> = Vec::new();
-    for (file, t) in triggers.iter().enumerate() {
-        let text = index.modules[file].source.text.as_str();
-        if !t.may_launch(TextRange::up_to(TextSize::of(text))) {
-            continue;
-        }
-        let scopes = index.module_scopes(file as u32);
-        for func in &scopes.functions {
-            if t.may_launch(func.node.range())
-                && let Some(n) = func.qualname.rsplit('.').next()
-            {
-                launching.push(n);
+    let mut launching: Vec<&str> = triggers
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file, t)| {
+            let text = index.modules[file].source.text.as_str();
+            let mut names = Vec::new();
+            if !t.may_launch(TextRange::up_to(TextSize::of(text))) {
+                return names;
             }
-        }
-        // Thread classes (`class W(Thread)`, `QRunnable`): constructing one hands it its data.
-        for class in &scopes.classes {
-            if t.may_launch(class.node.range) {
-                launching.push(class.node.name.as_str());
+            let scopes = index.module_scopes(file as u32);
+            for func in &scopes.functions {
+                if t.may_launch(func.node.range())
+                    && let Some(n) = func.qualname.rsplit('.').next()
+                {
+                    names.push(n);
+                }
             }
-        }
-    }
+            // Thread classes (`class W(Thread)`, `QRunnable`): constructing one hands it its data.
+            for class in &scopes.classes {
+                if t.may_launch(class.node.range) {
+                    names.push(class.node.name.as_str());
+                }
+            }
+            names
+        })
+        .collect();
     launching.sort_unstable();
     launching.dedup();
     let ac = aho_corasick::AhoCorasick::new(&launching).ok();
@@ -177,26 +182,31 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
             files_per_name[n] += 1;
         }
     }
-    let mut units = Vec::new();
-    for (file, t) in triggers.iter().enumerate() {
-        let mut offsets: Vec<u32> =
-            calls[file].iter().filter(|(_, n)| files_per_name[*n] <= COMMON_NAME_FILES).map(|(o, _)| *o).collect();
-        // `queue.put(value)`: what a thread's `get()` will return.
-        let text = index.modules[file].source.text.as_str();
-        offsets.extend(text.match_indices(".put(").chain(text.match_indices(".put_nowait(")).map(|(o, _)| o as u32));
-        offsets.sort_unstable();
-        if !t.may_launch(TextRange::up_to(TextSize::of(text))) && offsets.is_empty() {
-            continue;
-        }
-        units.push(FlowUnit::ModuleLevel(file as u32));
-        for (local, func) in index.module_scopes(file as u32).functions.iter().enumerate() {
-            let r = func.node.range();
-            if t.may_launch(r) || crate::triggers::any_in(&offsets, r) {
-                units.push(FlowUnit::Function(FuncId { file: file as u32, local: local as u32 }));
+    triggers
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file, t)| {
+            let mut units = Vec::new();
+            let mut offsets: Vec<u32> =
+                calls[file].iter().filter(|(_, n)| files_per_name[*n] <= COMMON_NAME_FILES).map(|(o, _)| *o).collect();
+            // `queue.put(value)`: what a thread's `get()` will return.
+            let text = index.modules[file].source.text.as_str();
+            offsets
+                .extend(text.match_indices(".put(").chain(text.match_indices(".put_nowait(")).map(|(o, _)| o as u32));
+            offsets.sort_unstable();
+            if !t.may_launch(TextRange::up_to(TextSize::of(text))) && offsets.is_empty() {
+                return units;
             }
-        }
-    }
-    units
+            units.push(FlowUnit::ModuleLevel(file as u32));
+            for (local, func) in index.module_scopes(file as u32).functions.iter().enumerate() {
+                let r = func.node.range();
+                if t.may_launch(r) || crate::triggers::any_in(&offsets, r) {
+                    units.push(FlowUnit::Function(FuncId { file: file as u32, local: local as u32 }));
+                }
+            }
+            units
+        })
+        .collect()
 }
 
 /// Values worth another round: callables, classes, instances, pools, arrays and containers
