@@ -154,7 +154,12 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
         .collect();
     launching.sort_unstable();
     launching.dedup();
-    let ac = aho_corasick::AhoCorasick::new(&launching).ok();
+    // A DFA: a thousand names over the whole project's text is one fast pass.
+    let ac = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&launching)
+        .ok();
     // Per file: the offsets of called launching names, with the name.
     let calls: Vec<Vec<(u32, usize)>> = index
         .modules
