@@ -38,7 +38,7 @@ pub struct FlowStats {
 /// task and their callers (enough for task discovery); without, every file (the call graph).
 pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (ProgramFacts, FlowStats) {
     let t0 = std::time::Instant::now();
-    let mut facts = ProgramFacts { subclasses: class_hierarchy(index), ..Default::default() };
+    let mut facts = ProgramFacts { hierarchy: std::sync::Arc::new(Hierarchy::new(index)), ..Default::default() };
     let timings = std::env::var_os("NUMGIL_TIMINGS").is_some();
     if timings {
         eprintln!("flow: class hierarchy {:?}", t0.elapsed());
@@ -237,51 +237,67 @@ fn is_ident(b: u8) -> bool {
 
 /// Direct project subclasses of every project class (bases evaluated where the class is
 /// defined, so aliases and imports across modules resolve).
-fn class_hierarchy(index: &ProjectIndex) -> FxHashMap<ClassId, Vec<ClassId>> {
-    // A cheap syntactic pass first: which files define a class whose base is spelled like a
-    // class the project defines (`Base`, `mod.Base`). Only those are bound and evaluated.
-    let scans: Vec<ClassScan> = index.modules.par_iter().map(|m| ClassScan::of(&m.ast.body)).collect();
-    let defined: rustc_hash::FxHashSet<&str> = scans.iter().flat_map(|s| s.names.iter().copied()).collect();
-    let empty = ProgramFacts::default();
-    let pairs: Vec<(ClassId, ClassId)> = (0..index.modules.len() as u32)
-        .into_par_iter()
-        .filter(|&file| scans[file as usize].base_names.iter().any(|n| defined.contains(n)))
-        .map_init(
-            || Context::new(index, &empty),
-            |cx, file| {
-                cx.reset_if_large();
-                let scopes = index.module_scopes(file);
-                let mut out = Vec::new();
-                for (local, c) in scopes.classes.iter().enumerate() {
-                    let class = ClassId { file, local: local as u32 };
-                    for b in c.bases() {
-                        if !base_name(b).is_some_and(|n| defined.contains(n)) {
-                            continue;
-                        }
-                        let mut ev = Evaluator::new(cx, file, c.parent_scope);
-                        for base in ev.eval(b).alternatives() {
-                            if let Value::Class(bc) = base
-                                && *bc != class
-                            {
-                                out.push((*bc, class));
-                            }
-                        }
-                    }
-                }
-                out
-            },
-        )
-        .flatten_iter()
-        .collect();
-    let mut map: FxHashMap<ClassId, Vec<ClassId>> = FxHashMap::default();
-    for (base, sub) in pairs {
-        map.entry(base).or_default().push(sub);
+/// The project's class hierarchy. A syntactic index, built once without binding any module,
+/// says which classes have a base spelled like a given name; a class's direct subclasses are
+/// then found on demand by evaluating only those candidates' bases (and remembered).
+#[derive(Debug, Default)]
+pub struct Hierarchy {
+    /// Base name (`Base` for `class C(pkg.Base)`) → the classes (file, start) spelled with it.
+    by_base_name: FxHashMap<String, Vec<(u32, TextSize)>>,
+    direct: std::sync::RwLock<FxHashMap<ClassId, Vec<ClassId>>>,
+}
+
+impl Hierarchy {
+    pub fn new(index: &ProjectIndex) -> Self {
+        let scans: Vec<Vec<(String, TextSize)>> = index
+            .modules
+            .par_iter()
+            .map(|m| {
+                let scan = ClassScan::of(&m.ast.body);
+                scan.bases.into_iter().map(|(n, start)| (n.to_string(), start)).collect()
+            })
+            .collect();
+        let mut by_base_name: FxHashMap<String, Vec<(u32, TextSize)>> = FxHashMap::default();
+        for (file, bases) in scans.into_iter().enumerate() {
+            for (name, start) in bases {
+                by_base_name.entry(name).or_default().push((file as u32, start));
+            }
+        }
+        Hierarchy { by_base_name, direct: Default::default() }
     }
-    for v in map.values_mut() {
-        v.sort();
-        v.dedup();
+
+    /// The project classes that name `c` among their bases.
+    pub fn direct_subclasses(&self, cx: &Context, c: ClassId) -> Vec<ClassId> {
+        if let Ok(map) = self.direct.read()
+            && let Some(v) = map.get(&c)
+        {
+            return v.clone();
+        }
+        // Re-entrant requests while this one is computed see none.
+        if let Ok(mut map) = self.direct.write() {
+            map.insert(c, Vec::new());
+        }
+        let name = cx.index.class(c).node.name.as_str();
+        let mut out = Vec::new();
+        for &(file, start) in self.by_base_name.get(name).map(Vec::as_slice).unwrap_or_default() {
+            let scopes = cx.index.module_scopes(file);
+            let Some(&local) = scopes.class_at.get(&start) else { continue };
+            let sub = ClassId { file, local };
+            if sub == c || out.contains(&sub) {
+                continue;
+            }
+            let info = &scopes.classes[local as usize];
+            let mut ev = Evaluator::new(cx, file, info.parent_scope);
+            if info.bases().iter().any(|b| ev.eval(b).alternatives().contains(&Value::Class(c))) {
+                out.push(sub);
+            }
+        }
+        out.sort();
+        if let Ok(mut map) = self.direct.write() {
+            map.insert(c, out.clone());
+        }
+        out
     }
-    map
 }
 
 /// The last name of a base-class expression (`Base`, `pkg.mod.Base`, `Generic[T]` → `Generic`).
@@ -294,11 +310,10 @@ fn base_name(e: &Expr) -> Option<&str> {
     }
 }
 
-/// The class names a module defines and the names its classes' bases are spelled with.
+/// The names a module's classes' bases are spelled with, and where each class starts.
 #[derive(Default)]
 struct ClassScan<'a> {
-    names: Vec<&'a str>,
-    base_names: Vec<&'a str>,
+    bases: Vec<(&'a str, TextSize)>,
 }
 
 impl<'a> ClassScan<'a> {
@@ -311,11 +326,11 @@ impl<'a> ClassScan<'a> {
 
 impl<'a> Visitor<'a> for ClassScan<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        if let Stmt::ClassDef(c) = stmt {
-            self.names.push(c.name.as_str());
-            if let Some(args) = &c.arguments {
-                self.base_names.extend(args.args.iter().filter_map(base_name));
-            }
+        if let Stmt::ClassDef(c) = stmt
+            && let Some(args) = &c.arguments
+        {
+            let start = c.range.start();
+            self.bases.extend(args.args.iter().filter_map(base_name).map(|n| (n, start)));
         }
         visitor::walk_stmt(self, stmt);
     }

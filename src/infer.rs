@@ -19,8 +19,8 @@ pub type ParamFacts = FxHashMap<FuncId, Vec<Value>>;
 #[derive(Debug, Default, Clone)]
 pub struct ProgramFacts {
     pub params: ParamFacts,
-    /// Direct project subclasses of each project class.
-    pub subclasses: FxHashMap<ClassId, Vec<ClassId>>,
+    /// The project's class hierarchy, computed on demand.
+    pub hierarchy: std::sync::Arc<crate::flow::Hierarchy>,
     /// The join of every value put into a `queue.Queue` in the project.
     pub queue_items: Value,
 }
@@ -78,11 +78,9 @@ impl<'a, 'p> Context<'a, 'p> {
         let mut out = vec![c];
         let mut i = 0;
         while i < out.len() && out.len() < MAX_SUBCLASSES {
-            if let Some(subs) = self.facts.subclasses.get(&out[i]) {
-                for s in subs {
-                    if !out.contains(s) {
-                        out.push(*s);
-                    }
+            for s in self.facts.hierarchy.direct_subclasses(self, out[i]) {
+                if !out.contains(&s) {
+                    out.push(s);
                 }
             }
             i += 1;
