@@ -2,7 +2,7 @@
 vectorised but calls the Python lambda once per element with the GIL held, so
 a thread pool running it is serialised. The fix is the real ufunc expression
 `2 * a + 1`, whose C loops release the GIL above 500 elements. Measured in pool
-workers (DESIGN.md §7, 2e5 float64): `np.vectorize` scales 0.91x at 2 threads,
+workers (2e5 float64): `np.vectorize` scales 0.91x at 2 threads,
 the expression is about 660x faster at 2 threads.
 """
 import numpy as np

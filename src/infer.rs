@@ -1,4 +1,4 @@
-//! Value inference (DESIGN.md §2): evaluates an expression to a [`Value`] from the flow-sensitive
+//! Value inference (docs/design.md): evaluates an expression to a [`Value`] from the flow-sensitive
 //! environment of the code being walked, the binder's scopes for everything else (module
 //! globals, closures, class attributes, imports across modules), and the parameter facts that
 //! flow in from launcher sites and callers.

@@ -1,5 +1,5 @@
 //! Task discovery: recognise the calls that run a callable in a thread or process pool
-//! (DESIGN.md §2 launchers), resolve the callable to project functions, and record the
+//! (docs/design.md: launchers), resolve the callable to project functions, and record the
 //! argument facts each launcher passes in. Also records ordinary calls between project
 //! functions, which the call graph needs.
 

@@ -1,4 +1,4 @@
-//! The value lattice: what numgil knows about an expression (DESIGN.md §2). Rules fire only on
+//! The value lattice: what numgil knows about an expression (docs/design.md). Rules fire only on
 //! facts they know; `Unknown` is the top of the lattice and never fires.
 
 use crate::index::{ClassId, FuncId};
