@@ -144,6 +144,15 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     // ----- names -------------------------------------------------------------------------
 
     pub fn lookup(&mut self, name: &str) -> Value {
+        let v = self.lookup_unchecked(name);
+        // A dict stored into elsewhere (`d["k"] = f`) holds more than its literal says.
+        if matches!(v, Value::DictOf(_)) && self.scopes().mutated_containers.contains(name) {
+            return Value::Dict;
+        }
+        v
+    }
+
+    fn lookup_unchecked(&mut self, name: &str) -> Value {
         let scope = self.current_scope();
         match self.scopes().resolve_name(scope, name) {
             Resolved::Bound(s, ids) => {
@@ -288,7 +297,17 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             Some(v) => v.clone(),
         };
         let Some(param) = params.get(index) else {
-            // `*args`: a tuple of what the callers passed beyond the named parameters.
+            // `*args`: a tuple of what the callers passed beyond the named parameters, or
+            // what `*args: T` declares each of them to be.
+            if flow == Value::Unknown
+                && let Some(ann) = info.node.parameters().and_then(|p| p.vararg.as_deref()).and_then(|v| v.annotation.as_deref())
+            {
+                let mut ev = self.child(func.file, info.parent_scope);
+                let elem = ev.annotation_value(ann);
+                if elem != Value::Unknown {
+                    return Value::iter_of(elem);
+                }
+            }
             return flow;
         };
         if index == 0 && info.takes_self() {
@@ -368,6 +387,30 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                         acc.or_unknown()
                     }
                     Some("builtins.list" | "typing.List") => Value::list_of(self.annotation_value(&s.slice)),
+                    // Iterables of a declared element type.
+                    Some(
+                        "typing.Sequence" | "typing.Iterable" | "typing.Iterator" | "typing.Collection"
+                        | "typing.MutableSequence" | "typing.Set" | "typing.FrozenSet" | "builtins.set"
+                        | "builtins.frozenset" | "collections.abc.Sequence" | "collections.abc.Iterable"
+                        | "collections.abc.Iterator" | "collections.abc.Collection" | "collections.deque"
+                        | "typing.Deque",
+                    ) => Value::iter_of(self.annotation_value(&s.slice)),
+                    // `tuple[X, ...]` (homogeneous) or `tuple[X, Y]`.
+                    Some("builtins.tuple" | "typing.Tuple") => match &*s.slice {
+                        Expr::Tuple(t) if t.elts.len() == 2 && matches!(t.elts[1], Expr::EllipsisLiteral(_)) => {
+                            Value::iter_of(self.annotation_value(&t.elts[0]))
+                        }
+                        Expr::Tuple(t) => Value::Tuple(t.elts.iter().map(|e| self.annotation_value(e)).collect()),
+                        e => Value::Tuple(vec![self.annotation_value(e)].into()),
+                    },
+                    Some(
+                        "builtins.dict" | "typing.Dict" | "typing.Mapping" | "typing.MutableMapping"
+                        | "collections.abc.Mapping" | "collections.abc.MutableMapping" | "collections.OrderedDict"
+                        | "typing.OrderedDict" | "collections.defaultdict" | "typing.DefaultDict",
+                    ) => match &*s.slice {
+                        Expr::Tuple(t) if t.elts.len() == 2 => Value::dict_of(vec![(None, self.annotation_value(&t.elts[1]))]),
+                        _ => Value::Dict,
+                    },
                     _ => self.type_instance(&base),
                 }
             }
@@ -446,7 +489,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let scopes = &self.index().module_scopes(m);
         if let Some(ids) = scopes.scopes[0].bindings.get(attr) {
             let ids = ids.clone();
-            return self.child(m, 0).bindings_value(m, &ids);
+            let mutated = scopes.mutated_containers.contains(attr);
+            let v = self.child(m, 0).bindings_value(m, &ids);
+            return if mutated && matches!(v, Value::DictOf(_)) { Value::Dict } else { v };
         }
         let sub = format!("{}.{attr}", self.index().modules[m as usize].name);
         match self.index().module_named(&sub, m) {
@@ -646,7 +691,27 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             Expr::ListComp(c) => Value::list_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
             Expr::Generator(c) => Value::iter_of(self.comprehension_element(c.range.start(), &c.generators, &c.elt)),
             Expr::SetComp(_) | Expr::Set(_) => Value::Unknown,
-            Expr::Dict(_) | Expr::DictComp(_) => Value::Dict,
+            Expr::Dict(d) => {
+                let mut items = Vec::new();
+                for item in &d.items {
+                    let Some(k) = &item.key else {
+                        // `{**other}`: its contents are unknown here.
+                        return Value::Dict;
+                    };
+                    items.push((literal_key(k), self.eval(&item.value)));
+                }
+                Value::dict_of(items)
+            }
+            Expr::DictComp(c) => {
+                let Some(&scope) = self.scopes().comprehension_scopes.get(&c.range.start()) else {
+                    return Value::Dict;
+                };
+                self.push_comprehension(scope, &c.generators);
+                let v = self.eval(&c.value);
+                self.frames.pop();
+                self.invalidate();
+                Value::dict_of(vec![(None, v)])
+            }
             Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) => Value::PyScalar,
             Expr::StringLiteral(_) | Expr::FString(_) => Value::Str,
             Expr::NoneLiteral(_) => Value::None,
@@ -766,6 +831,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                     Value::Unknown
                 }
             }
+            Value::DictOf(d) => d.get(literal_key(slice).as_deref()),
             Value::List(e) => match self.eval(slice) {
                 _ if matches!(slice, Expr::Slice(_)) => Value::List(e),
                 Value::PyScalar => (*e).clone(),
@@ -811,6 +877,18 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 return match m {
                     "copy" => recv.clone(),
                     "pop" => (**e).clone(),
+                    _ => Value::Unknown,
+                };
+            }
+            Value::DictOf(d) => {
+                return match m {
+                    "values" => Value::iter_of(d.all.clone().or_unknown()),
+                    "items" => Value::iter_of(Value::Tuple(vec![Value::Unknown, d.all.clone().or_unknown()].into())),
+                    "get" | "pop" | "setdefault" => {
+                        let key = call.arguments.args.first().and_then(literal_key);
+                        d.get(key.as_deref())
+                    }
+                    "copy" => recv.clone(),
                     _ => Value::Unknown,
                 };
             }
@@ -1031,5 +1109,14 @@ pub fn refine(declared: Value, flow: Value) -> Value {
             Value::iter_of(refine((**d).clone(), (**f).clone()))
         }
         _ => declared,
+    }
+}
+
+/// A dict key written as a literal (`"a"` and `1` are different keys), as text.
+pub fn literal_key(e: &Expr) -> Option<String> {
+    match e {
+        Expr::StringLiteral(s) => Some(format!("{:?}", s.value.to_str())),
+        Expr::NumberLiteral(ast::ExprNumberLiteral { value: Number::Int(i), .. }) => Some(i.to_string()),
+        _ => None,
     }
 }

@@ -218,6 +218,9 @@ pub struct ModuleScopes<'a> {
     pub function_at: FxHashMap<TextSize, LocalFunc>,
     /// Start offset of a class node → its class.
     pub class_at: FxHashMap<TextSize, LocalClass>,
+    /// Names stored into by subscript (`d["k"] = v`) or `.update(...)` anywhere in the module:
+    /// what their dict literal says they hold is not all they hold.
+    pub mutated_containers: FxHashSet<&'a str>,
 }
 
 pub const MODULE_SCOPE: ScopeId = 0;
@@ -252,6 +255,7 @@ impl<'a> ModuleScopes<'a> {
                 comprehension_scopes: FxHashMap::default(),
                 function_at: FxHashMap::default(),
                 class_at: FxHashMap::default(),
+                mutated_containers: FxHashSet::default(),
             },
             scope: MODULE_SCOPE,
             module: module.to_string(),
@@ -702,6 +706,7 @@ impl<'a> Binder<'a> {
             Stmt::Assign(a) => {
                 self.expr(&a.value);
                 for t in &a.targets {
+                    self.note_container_store(t);
                     self.self_attr(t, Some(&a.value), None);
                     self.target(t, &mut Vec::new(), &|path| BindingKind::Assign { value: &a.value, path });
                 }
@@ -1015,7 +1020,31 @@ impl<'a> Binder<'a> {
                     self.scope = saved;
                 }
             }
+            Expr::Call(c) => {
+                if let Expr::Attribute(a) = &*c.func
+                    && matches!(a.attr.as_str(), "update" | "setdefault" | "__setitem__")
+                {
+                    if let Expr::Name(n) = &*a.value {
+                        self.out.mutated_containers.insert(n.id.as_str());
+                    }
+                }
+                ruff_python_ast::visitor::walk_expr(&mut ExprWalker(self), expr)
+            }
             _ => ruff_python_ast::visitor::walk_expr(&mut ExprWalker(self), expr),
+        }
+    }
+
+    /// `d["k"] = v`, `d["a"]["b"] = v`, `d.update(...)`: the name `d` holds more than its
+    /// literal.
+    fn note_container_store(&mut self, target: &'a Expr) {
+        let mut e = target;
+        while let Expr::Subscript(s) = e {
+            e = &s.value;
+        }
+        if let Expr::Name(n) = e
+            && !std::ptr::eq(e, target)
+        {
+            self.out.mutated_containers.insert(n.id.as_str());
         }
     }
 }

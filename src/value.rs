@@ -84,7 +84,10 @@ pub enum Value {
     Tuple(Arc<[Value]>),
     /// Any other iterable (generator, `range`, `zip`, ...): its elements.
     Iter(Arc<Value>),
+    /// A dict whose contents are not known.
     Dict,
+    /// A dict with known contents: the values under literal keys, and the join of all values.
+    DictOf(Arc<DictInfo>),
     /// Something outside the project, by qualified name (`numpy.sum`, `builtins.sum`, `numpy`).
     External(Arc<str>),
     /// An instance of a class outside the project, by qualified name.
@@ -110,6 +113,23 @@ pub enum Value {
     /// method of a class with subclasses. Calls and attribute reads apply to every member.
     /// Never contains an array or another union.
     Union(Arc<[Value]>),
+}
+
+/// What a dict holds: values under literal keys (`"a"`, `1`, kept apart as PyCG does) and the
+/// join of every value (for other keys, `.values()`, `.items()`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DictInfo {
+    pub keyed: Vec<(String, Value)>,
+    pub all: Value,
+}
+
+impl DictInfo {
+    /// The value under a literal key, else the join of all values.
+    pub fn get(&self, key: Option<&str>) -> Value {
+        key.and_then(|k| self.keyed.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .unwrap_or_else(|| self.all.clone())
+            .or_unknown()
+    }
 }
 
 /// A union with more members than this is treated as unknown.
@@ -240,6 +260,17 @@ impl Value {
             }
             (a, b) if a == b => a.clone(),
             (ArrayScalar, PyScalar) | (PyScalar, ArrayScalar) => PyScalar,
+            (DictOf(a), DictOf(b)) => {
+                let mut keyed = a.keyed.clone();
+                for (k, v) in &b.keyed {
+                    if let Some((_, w)) = keyed.iter_mut().find(|(n, _)| n == k) {
+                        *w = w.join(v);
+                    } else {
+                        keyed.push((k.clone(), v.clone()));
+                    }
+                }
+                DictOf(Arc::new(DictInfo { keyed, all: a.all.join(&b.all) }))
+            }
             (a, b) if a.is_object() && b.is_object() => Value::union_of([a.clone(), b.clone()]),
             _ => Unknown,
         }
@@ -258,6 +289,21 @@ impl Value {
             Value::Str => Value::Str,
             _ => Value::Unknown,
         }
+    }
+
+    /// A dict of values, one per literal key.
+    pub fn dict_of(items: Vec<(Option<String>, Value)>) -> Value {
+        let mut info = DictInfo { keyed: Vec::new(), all: Value::Unbound };
+        for (k, v) in items {
+            info.all = info.all.join(&v);
+            if let Some(k) = k {
+                match info.keyed.iter_mut().find(|(n, _)| *n == k) {
+                    Some((_, w)) => *w = v,
+                    None => info.keyed.push((k, v)),
+                }
+            }
+        }
+        Value::DictOf(Arc::new(info))
     }
 
     /// `Unbound` read as a value is unknown.
