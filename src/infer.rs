@@ -300,7 +300,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             // `*args`: a tuple of what the callers passed beyond the named parameters, or
             // what `*args: T` declares each of them to be.
             if flow == Value::Unknown
-                && let Some(ann) = info.node.parameters().and_then(|p| p.vararg.as_deref()).and_then(|v| v.annotation.as_deref())
+                && let Some(ann) =
+                    info.node.parameters().and_then(|p| p.vararg.as_deref()).and_then(|v| v.annotation.as_deref())
             {
                 let mut ev = self.child(func.file, info.parent_scope);
                 let elem = ev.annotation_value(ann);
@@ -389,10 +390,20 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                     Some("builtins.list" | "typing.List") => Value::list_of(self.annotation_value(&s.slice)),
                     // Iterables of a declared element type.
                     Some(
-                        "typing.Sequence" | "typing.Iterable" | "typing.Iterator" | "typing.Collection"
-                        | "typing.MutableSequence" | "typing.Set" | "typing.FrozenSet" | "builtins.set"
-                        | "builtins.frozenset" | "collections.abc.Sequence" | "collections.abc.Iterable"
-                        | "collections.abc.Iterator" | "collections.abc.Collection" | "collections.deque"
+                        "typing.Sequence"
+                        | "typing.Iterable"
+                        | "typing.Iterator"
+                        | "typing.Collection"
+                        | "typing.MutableSequence"
+                        | "typing.Set"
+                        | "typing.FrozenSet"
+                        | "builtins.set"
+                        | "builtins.frozenset"
+                        | "collections.abc.Sequence"
+                        | "collections.abc.Iterable"
+                        | "collections.abc.Iterator"
+                        | "collections.abc.Collection"
+                        | "collections.deque"
                         | "typing.Deque",
                     ) => Value::iter_of(self.annotation_value(&s.slice)),
                     // `tuple[X, ...]` (homogeneous) or `tuple[X, Y]`.
@@ -404,11 +415,20 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                         e => Value::Tuple(vec![self.annotation_value(e)].into()),
                     },
                     Some(
-                        "builtins.dict" | "typing.Dict" | "typing.Mapping" | "typing.MutableMapping"
-                        | "collections.abc.Mapping" | "collections.abc.MutableMapping" | "collections.OrderedDict"
-                        | "typing.OrderedDict" | "collections.defaultdict" | "typing.DefaultDict",
+                        "builtins.dict"
+                        | "typing.Dict"
+                        | "typing.Mapping"
+                        | "typing.MutableMapping"
+                        | "collections.abc.Mapping"
+                        | "collections.abc.MutableMapping"
+                        | "collections.OrderedDict"
+                        | "typing.OrderedDict"
+                        | "collections.defaultdict"
+                        | "typing.DefaultDict",
                     ) => match &*s.slice {
-                        Expr::Tuple(t) if t.elts.len() == 2 => Value::dict_of(vec![(None, self.annotation_value(&t.elts[1]))]),
+                        Expr::Tuple(t) if t.elts.len() == 2 => {
+                            Value::dict_of(vec![(None, self.annotation_value(&t.elts[1]))])
+                        }
                         _ => Value::Dict,
                     },
                     _ => self.type_instance(&base),

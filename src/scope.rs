@@ -1023,10 +1023,9 @@ impl<'a> Binder<'a> {
             Expr::Call(c) => {
                 if let Expr::Attribute(a) = &*c.func
                     && matches!(a.attr.as_str(), "update" | "setdefault" | "__setitem__")
+                    && let Expr::Name(n) = &*a.value
                 {
-                    if let Expr::Name(n) = &*a.value {
-                        self.out.mutated_containers.insert(n.id.as_str());
-                    }
+                    self.out.mutated_containers.insert(n.id.as_str());
                 }
                 ruff_python_ast::visitor::walk_expr(&mut ExprWalker(self), expr)
             }
