@@ -23,12 +23,24 @@ pub struct Reach {
     pub chain: Vec<FuncId>,
 }
 
+/// One step of a reach: the launcher site and the caller it was reached from (`None` for an
+/// entry). Chains are rebuilt from these links on demand, so a 10,000-deep call chain costs
+/// 10,000 links, not 50 million chain entries.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub site: usize,
+    pub parent: Option<FuncId>,
+}
+
+/// Longest chain rebuilt for a report; the middle of a longer one is elided by the caller.
+pub const MAX_CHAIN: usize = 64;
+
 pub struct TaskGraph {
     pub sites: Vec<LauncherSite>,
     /// Functions that run in thread tasks.
-    pub thread_reach: FxHashMap<FuncId, Reach>,
+    pub thread_reach: FxHashMap<FuncId, Link>,
     /// Functions that run in process tasks.
-    pub process_reach: FxHashMap<FuncId, Reach>,
+    pub process_reach: FxHashMap<FuncId, Link>,
     /// The whole-program facts, with parameter facts from task code in place of the
     /// project-wide join for the functions tasks reach.
     pub facts: ProgramFacts,
@@ -170,19 +182,26 @@ impl TaskGraph {
 
     /// What one launcher site reaches, with chains (entry first).
     pub fn reach_from_site(&self, index: &ProjectIndex, site: usize) -> Vec<Reach> {
-        let mut r: Vec<Reach> = self.reach_from(index, &[site], &self.edges).into_values().collect();
+        let links = self.reach_from(index, &[site], &self.edges);
+        let mut r: Vec<Reach> = links.keys().map(|&f| Reach { site, chain: chain_of(&links, f) }).collect();
         r.sort_by(|a, b| (a.chain.len(), &a.chain).cmp(&(b.chain.len(), &b.chain)));
         r
     }
 
+    /// The chain of calls from a thread task's entry to `f` (entry first; at most
+    /// [`MAX_CHAIN`] functions: the entry and the last ones).
+    pub fn thread_chain(&self, f: FuncId) -> Vec<FuncId> {
+        chain_of(&self.thread_reach, f)
+    }
+
     /// Breadth-first reachability from the entries of thread (or process) launchers, keeping
     /// the shortest chain. numba-compiled functions are leaves.
-    fn reach(&self, index: &ProjectIndex, threads: bool, edges: &[CallEdge]) -> FxHashMap<FuncId, Reach> {
+    fn reach(&self, index: &ProjectIndex, threads: bool, edges: &[CallEdge]) -> FxHashMap<FuncId, Link> {
         let seeds: Vec<usize> = (0..self.sites.len()).filter(|&i| self.sites[i].threads == threads).collect();
         self.reach_from(index, &seeds, edges)
     }
 
-    fn reach_from(&self, index: &ProjectIndex, seeds: &[usize], edges: &[CallEdge]) -> FxHashMap<FuncId, Reach> {
+    fn reach_from(&self, index: &ProjectIndex, seeds: &[usize], edges: &[CallEdge]) -> FxHashMap<FuncId, Link> {
         let mut out_edges: FxHashMap<FuncId, Vec<FuncId>> = FxHashMap::default();
         for e in edges {
             out_edges.entry(e.from).or_default().push(e.to);
@@ -191,12 +210,12 @@ impl TaskGraph {
             v.sort();
             v.dedup();
         }
-        let mut reach: FxHashMap<FuncId, Reach> = FxHashMap::default();
+        let mut reach: FxHashMap<FuncId, Link> = FxHashMap::default();
         let mut queue = VecDeque::new();
         for &i in seeds {
             for e in &self.sites[i].entries {
                 if let std::collections::hash_map::Entry::Vacant(v) = reach.entry(e.func) {
-                    v.insert(Reach { site: i, chain: vec![e.func] });
+                    v.insert(Link { site: i, parent: None });
                     queue.push_back(e.func);
                 }
             }
@@ -208,14 +227,12 @@ impl TaskGraph {
             let Some(next) = out_edges.get(&f) else {
                 continue;
             };
-            let base = reach[&f].clone();
+            let site = reach[&f].site;
             for &g in next {
                 if reach.contains_key(&g) {
                     continue;
                 }
-                let mut chain = base.chain.clone();
-                chain.push(g);
-                reach.insert(g, Reach { site: base.site, chain });
+                reach.insert(g, Link { site, parent: Some(f) });
                 queue.push_back(g);
             }
         }
@@ -269,6 +286,28 @@ pub fn candidate_units(index: &ProjectIndex, file: u32, wanted: impl Fn(TextRang
         }
     }
     units
+}
+
+/// Follow the links back to the entry: the chain entry first, `f` last. A chain longer than
+/// [`MAX_CHAIN`] keeps its entry and its last functions.
+fn chain_of(links: &FxHashMap<FuncId, Link>, f: FuncId) -> Vec<FuncId> {
+    let mut rev = vec![f];
+    let mut cur = f;
+    let mut entry = None;
+    while let Some(Link { parent: Some(p), .. }) = links.get(&cur) {
+        if rev.len() < MAX_CHAIN {
+            rev.push(*p);
+        } else {
+            entry = Some(*p);
+        }
+        cur = *p;
+    }
+    if let Some(e) = entry {
+        rev.pop();
+        rev.push(e);
+    }
+    rev.reverse();
+    rev
 }
 
 /// The program facts with task-code parameter facts in place where task code supplies them

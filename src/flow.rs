@@ -117,6 +117,9 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
     (facts, stats)
 }
 
+/// Launching names longer than this are not searched for in other files.
+const MAX_FOLLOWED_NAME: usize = 256;
+
 /// A name found in more files than this is too common to follow by text (`__init__`, `run`,
 /// `get`): its callers are not evaluated for it.
 const COMMON_NAME_FILES: usize = 48;
@@ -154,9 +157,11 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
         .collect();
     launching.sort_unstable();
     launching.dedup();
-    // A DFA: a thousand names over the whole project's text is one fast pass.
+    // Names longer than any real one are not followed (a 60,000-character identifier would
+    // make the automaton huge); a contiguous NFA keeps memory linear in the names.
+    launching.retain(|n| n.len() <= MAX_FOLLOWED_NAME);
     let ac = aho_corasick::AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)
         .build(&launching)
         .ok();

@@ -68,7 +68,7 @@ pub fn task_context(index: &ProjectIndex, graph: &TaskGraph, f: FuncId) -> Optio
         launcher: site.launcher.clone(),
         kind: "thread",
         site: Site { filename, row, column: loc.column, cell },
-        chain: reach.chain.iter().map(|&g| index.func_display(g, Some(site.file))).collect(),
+        chain: graph.thread_chain(f).iter().map(|&g| index.func_display(g, Some(site.file))).collect(),
     })
 }
 

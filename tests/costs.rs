@@ -1,0 +1,127 @@
+//! Inputs whose cost used to grow faster than their size: `import numpy as np` repeated in
+//! front of 8,000 task functions, 600 nested `for` loops in a task, a 10,000-deep call chain
+//! from a task, and 60,000-character identifiers imported across files. Each must finish under
+//! a generous timeout (a hang guard, not a speed test: speed is measured by scripts), and the
+//! deep chain within bounded memory (its chains were once copied per function: 949 MB).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Run `numgil check` in `dir`; returns (exit code, stdout, peak RSS in KiB).
+fn check(dir: &Path) -> (Option<i32>, String, u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_numgil"))
+        .args(["check", "--output-format", "concise", "."])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("NUMGIL_CACHE_DIR", dir.join(".no-cache"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("numgil starts");
+    let pid = child.id();
+    let out = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
+    let start = Instant::now();
+    let mut peak = 0u64;
+    let status = loop {
+        // VmHWM is the process's own peak; read it while the process is alive.
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(kb) = s.lines().find_map(|l| l.strip_prefix("VmHWM:"))
+        {
+            peak = peak.max(kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0));
+        }
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("numgil did not finish within {TIMEOUT:?} in {}", dir.display());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status.code(), reader.join().unwrap_or_default(), peak)
+}
+
+fn project(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"costs\"\n").expect("write");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn repeated_imports_in_front_of_eight_thousand_tasks() {
+    let mut src = String::from("from concurrent.futures import ThreadPoolExecutor\n");
+    for i in 0..8000 {
+        src.push_str(&format!("import numpy as np\ndef task{i}(x):\n    return sum(x)\n"));
+    }
+    src.push_str("def main():\n    with ThreadPoolExecutor() as ex:\n");
+    for i in 0..8000 {
+        src.push_str(&format!("        ex.submit(task{i}, np.zeros(1000))\n"));
+    }
+    let dir = project(&[("tasks.py", src)]);
+    let (code, out, _) = check(dir.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(out.matches("NG101").count(), 8000, "every task's builtin sum is reported");
+}
+
+#[test]
+fn six_hundred_nested_loops_in_a_task() {
+    let mut src = String::from("from concurrent.futures import ThreadPoolExecutor\nimport numpy as np\ndef task(x):\n");
+    let mut indent = String::from("    ");
+    for i in 0..600 {
+        src.push_str(&format!("{indent}for i{i} in x:\n"));
+        indent.push(' ');
+    }
+    src.push_str(&format!("{indent}pass\n"));
+    src.push_str("def other(x):\n    return sum(x)\n");
+    src.push_str(
+        "with ThreadPoolExecutor() as ex:\n    ex.submit(task, np.zeros(10))\n    ex.submit(other, np.zeros(10))\n",
+    );
+    let dir = project(&[("loops.py", src)]);
+    let (code, out, _) = check(dir.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("NG101"), "the rest of the file is analysed: {out}");
+}
+
+#[test]
+fn ten_thousand_deep_call_chain_from_a_task() {
+    let mut src = String::from("from concurrent.futures import ThreadPoolExecutor\nimport numpy as np\n");
+    for i in 0..10_000 {
+        src.push_str(&format!("def f{i}(x):\n    return f{}(x)\n", i + 1));
+    }
+    src.push_str("def f10000(x):\n    return x\n");
+    src.push_str("with ThreadPoolExecutor() as ex:\n    ex.submit(f0, np.zeros(10))\n");
+    let dir = project(&[("chain.py", src)]);
+    let (code, out, peak_kib) = check(dir.path());
+    assert!(matches!(code, Some(0 | 1)), "{out}");
+    assert!(peak_kib < 400 * 1024, "peak memory {} MiB for a 10,000-deep chain", peak_kib / 1024);
+}
+
+#[test]
+fn sixty_thousand_character_identifiers_across_files() {
+    let name = "a".repeat(60_000);
+    let files: Vec<(String, String)> = (0..3)
+        .map(|j| {
+            let next = (j + 1) % 3;
+            (
+                format!("m{j}.py"),
+                format!(
+                    "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nfrom m{next} import {name}{next}\n\
+                     def {name}{j}(x):\n    return sum(x)\nwith ThreadPoolExecutor() as ex:\n    ex.submit({name}{next}, np.zeros(10))\n"
+                ),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = project(&files);
+    let (code, out, _) = check(dir.path());
+    assert_eq!(code, Some(1), "{}", &out[..out.len().min(500)]);
+    assert_eq!(out.matches("NG101").count(), 3);
+}
