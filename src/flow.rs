@@ -1,12 +1,15 @@
 //! The whole-program value-flow pass (PyCG's assignment-graph design, extended with numgil's
-//! value facts). Before any task is discovered or any rule runs, every call site in the
-//! project is evaluated flow-insensitively, and the argument values it passes (positional,
-//! keyword, `*args` packing, defaults) are joined into the callee's parameter facts; launcher
+//! value facts). Before any task is discovered or any rule runs, call sites are evaluated
+//! flow-insensitively (for `numgil callgraph`, every one in the project; for task discovery,
+//! those that can hand something to a launcher), and the argument values they pass (positional,
+//! keyword, `*args` packing, defaults) are joined into the callees' parameter facts; launcher
 //! sites pass their task arguments the same way. Because a parameter's value can be a
 //! callable, a class, a pool or an array that another call site passed, the pass is iterated
-//! until the facts stop changing (capped: see [`MAX_ROUNDS`]). The same pass records the
-//! project's class hierarchy (so a method called on `self` dispatches to every override) and
-//! the values put into `queue.Queue` objects (what `get()` returns).
+//! until the facts stop changing (capped: see [`MAX_ROUNDS`]). The first round evaluates the
+//! code that can launch a task and the code that calls launching functions by name; later
+//! rounds only the functions whose facts changed. The same pass records the values put into
+//! `queue.Queue` objects (what `get()` returns) and owns the class hierarchy that lets a
+//! method called on `self` dispatch to every override.
 
 use crate::index::{ClassId, FuncId, ProjectIndex};
 use crate::infer::{Context, Evaluator, ParamFacts, ProgramFacts};
@@ -169,18 +172,9 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
     let calls: Vec<Vec<(u32, usize)>> = index
         .modules
         .par_iter()
-        .map(|m| {
-            let Some(ac) = &ac else { return Vec::new() };
-            let text = m.source.text.as_str();
-            let bytes = text.as_bytes();
-            ac.find_iter(text)
-                .filter(|h| {
-                    let before = h.start() == 0 || !is_ident(bytes[h.start() - 1]);
-                    let next = bytes[h.end()..].iter().find(|b| !matches!(b, b' ' | b'\t'));
-                    before && next == Some(&b'(')
-                })
-                .map(|h| (h.start() as u32, h.pattern().as_usize()))
-                .collect()
+        .map(|m| match &ac {
+            Some(ac) => crate::triggers::called_word_matches(ac, m.source.text.as_str()),
+            None => Vec::new(),
         })
         .collect();
     let mut files_per_name = vec![0usize; launching.len()];
@@ -236,12 +230,6 @@ fn worth_following(v: &Value) -> bool {
     }
 }
 
-fn is_ident(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
-/// Direct project subclasses of every project class (bases evaluated where the class is
-/// defined, so aliases and imports across modules resolve).
 /// The project's class hierarchy. A syntactic index, built once without binding any module,
 /// says which classes have a base spelled like a given name; a class's direct subclasses are
 /// then found on demand by evaluating only those candidates' bases (and remembered).

@@ -129,6 +129,11 @@ pub fn any_in(offsets: &[u32], range: TextRange) -> bool {
 /// Offsets (sorted) where one of the automaton's words is called: a whole identifier followed
 /// by `(`.
 pub fn called_words(ac: &AhoCorasick, text: &str) -> Vec<u32> {
+    called_word_matches(ac, text).into_iter().map(|(o, _)| o).collect()
+}
+
+/// [`called_words`] with the index of the word each offset matched.
+pub fn called_word_matches(ac: &AhoCorasick, text: &str) -> Vec<(u32, usize)> {
     let bytes = text.as_bytes();
     ac.find_iter(text)
         .filter(|m| {
@@ -136,7 +141,7 @@ pub fn called_words(ac: &AhoCorasick, text: &str) -> Vec<u32> {
             let next = bytes[m.end()..].iter().find(|b| !matches!(b, b' ' | b'\t'));
             before_ok && next == Some(&b'(')
         })
-        .map(|m| m.start() as u32)
+        .map(|m| (m.start() as u32, m.pattern().as_usize()))
         .collect()
 }
 

@@ -125,3 +125,43 @@ fn sixty_thousand_character_identifiers_across_files() {
     assert_eq!(code, Some(1), "{}", &out[..out.len().min(500)]);
     assert_eq!(out.matches("NG101").count(), 3);
 }
+
+#[test]
+fn mutually_recursive_modules_and_ten_thousand_re_exports_terminate() {
+    let mut files: Vec<(String, String)> = Vec::new();
+    // a.py and b.py import each other and call each other.
+    files.push((
+        "a.py".into(),
+        "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nfrom b import pong\n\
+         def ping(x, n):\n    return pong(x, n - 1) if n else sum(x)\n\
+         with ThreadPoolExecutor() as ex:\n    ex.submit(ping, np.zeros(10), 3)\n"
+            .into(),
+    ));
+    files.push(("b.py".into(), "from a import ping\ndef pong(x, n):\n    return ping(x, n)\n".into()));
+    // base.py defines 10,000 functions; reexport.py re-exports each; chain0..chain99 star-import
+    // each other in a line that ends at reexport.
+    let mut base = String::new();
+    let mut names = Vec::new();
+    for i in 0..10_000 {
+        base.push_str(&format!("def f{i}(x):\n    return x\n"));
+        names.push(format!("f{i}"));
+    }
+    files.push(("base.py".into(), base));
+    files.push(("reexport.py".into(), format!("from base import {}\n", names.join(", "))));
+    for i in 0..100 {
+        let next = if i == 99 { "reexport".to_string() } else { format!("chain{}", i + 1) };
+        files.push((format!("chain{i}.py"), format!("from {next} import *\n")));
+    }
+    files.push((
+        "use.py".into(),
+        "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nfrom chain0 import f9999\n\
+         def task(x):\n    return max(f9999(x))\n\
+         with ThreadPoolExecutor() as ex:\n    ex.submit(task, np.zeros(10))\n"
+            .into(),
+    ));
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = project(&files);
+    let (code, out, _) = check(dir.path());
+    assert_eq!(code, Some(1), "{}", &out[..out.len().min(2000)]);
+    assert!(out.contains("a.py") && out.contains("NG101"), "{out}");
+}
