@@ -160,7 +160,12 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                     return frame.vars.get(name).cloned().unwrap_or_default().or_unknown();
                 }
                 let ids: Vec<BindingId> = ids.to_vec();
-                self.bindings_value(self.file, &ids)
+                if s == scope {
+                    // Read in the body that binds it (flow-insensitively): any binding.
+                    self.all_bindings_value(self.file, &ids)
+                } else {
+                    self.bindings_value(self.file, &ids)
+                }
             }
             Resolved::Builtin => Value::External(Arc::from(format!("builtins.{name}"))),
             Resolved::StarImported => {
@@ -180,7 +185,18 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     }
 
     /// The join of a name's bindings in some scope, import fallbacks dropped when others exist.
+    /// The join of every binding of a name (import fallbacks dropped when others exist).
+    fn all_bindings_value(&mut self, file: u32, ids: &[BindingId]) -> Value {
+        self.join_bindings(file, ids, false)
+    }
+
+    /// The value of a name read from outside the body that binds it (a function reading a
+    /// module global, another module's attribute, a method reading a class attribute).
     pub fn bindings_value(&mut self, file: u32, ids: &[BindingId]) -> Value {
+        self.join_bindings(file, ids, true)
+    }
+
+    fn join_bindings(&mut self, file: u32, ids: &[BindingId], after_body: bool) -> Value {
         let scopes = &self.index().module_scopes(file);
         let has_primary = ids.iter().any(|&i| !scopes.bindings[i as usize].import_fallback);
         // A module or class name read from elsewhere is read after the body ran: a binding
@@ -193,7 +209,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 crate::scope::ScopeKind::Function(_) | crate::scope::ScopeKind::Comprehension
             )
         });
-        let last_unconditional = if in_body_scope {
+        let last_unconditional = if in_body_scope && after_body {
             ids.iter().rposition(|&i| scopes.bindings[i as usize].unconditional).unwrap_or(0)
         } else {
             0
