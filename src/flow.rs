@@ -162,7 +162,9 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
     launching.dedup();
     // Names longer than any real one are not followed (a 60,000-character identifier would
     // make the automaton huge); a contiguous NFA keeps memory linear in the names.
-    launching.retain(|n| n.len() <= MAX_FOLLOWED_NAME);
+    // Error recovery can leave a def with an empty name: an empty pattern would match at
+    // every byte of every file.
+    launching.retain(|n| !n.is_empty() && n.len() <= MAX_FOLLOWED_NAME);
     let ac = aho_corasick::AhoCorasick::builder()
         .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)

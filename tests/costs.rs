@@ -165,3 +165,16 @@ fn mutually_recursive_modules_and_ten_thousand_re_exports_terminate() {
     assert_eq!(code, Some(1), "{}", &out[..out.len().min(2000)]);
     assert!(out.contains("a.py") && out.contains("NG101"), "{out}");
 }
+
+#[test]
+fn a_def_without_a_name_beside_a_long_line_of_spaces() {
+    // Error recovery gives `def """main():` an empty name; an empty name among the launching
+    // names once matched at every byte, and each match scanned the following spaces: a
+    // megabyte line of spaces took minutes.
+    let broken = "from concurrent.futures import ThreadPoolExecutor\nimport numpy as np\n\
+                  def \"\"\"main():\n    with ThreadPoolExecutor() as ex:\n        ex.submit(print, 1)\n\"\"\"\n";
+    let spaces = format!("import numpy as np\nx = 1{}\n", " ".repeat(1_000_000));
+    let dir = project(&[("broken.py", broken.to_string()), ("wide.py", spaces)]);
+    let (code, out, _) = check(dir.path());
+    assert!(matches!(code, Some(0 | 1)), "{}", &out[..out.len().min(500)]);
+}
