@@ -165,10 +165,12 @@ def mutate_notebook(rng, data):
                 continue
             src = c.get("source", "")
             src = "".join(x for x in src if isinstance(x, str)) if isinstance(src, list) else str(src)
-            new = as_text(mutate_code(rng, src.encode("utf-8", errors="surrogateescape")))
+            new = as_text(mutate_code(rng, src.encode("utf-8", errors="surrogatepass")))
             c["source"] = new.splitlines(keepends=True) if rng.random() < 0.5 else new
     text = json.dumps(doc, indent=rng.choice([None, 1]), ensure_ascii=rng.random() < 0.5)
-    return text.encode("utf-8", errors="surrogateescape")
+    # A mutated cell can hold lone surrogates (not only surrogateescape's): write them as
+    # the invalid UTF-8 they are.
+    return text.encode("utf-8", errors="surrogatepass")
 
 
 def make_mutant(sources, seed, i):
