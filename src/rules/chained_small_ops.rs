@@ -77,43 +77,25 @@ impl Rule for ChainedSmallOps {
 
 /// Count numpy calls taking the row, method calls on the row, and arithmetic with the row.
 fn count_ops<'a>(checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt, row: &str, count: &mut usize) {
-    struct V<'c, 'x, 'a, 'p, 'cc> {
-        checker: &'c mut Checker<'x, 'a, 'p, 'cc>,
-        row: &'c str,
-        count: &'c mut usize,
-    }
-    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_, '_, 'a, '_, '_> {
-        fn visit_stmt(&mut self, s: &'a Stmt) {
-            if !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                ruff_python_ast::visitor::walk_stmt(self, s);
+    super::helpers::for_each_expr(checker, std::slice::from_ref(stmt), &mut |checker, e| match e {
+        Expr::Call(call) => {
+            let on_row = match &*call.func {
+                Expr::Attribute(a) => matches!(&*a.value, Expr::Name(n) if n.id.as_str() == row),
+                _ => false,
+            };
+            let numpy = !on_row
+                && checker.value(&call.func).qualified().is_some_and(|q| q.starts_with("numpy."))
+                && call.arguments.args.iter().any(|a| mentions(a, row));
+            if on_row || numpy {
+                *count += 1;
             }
         }
-        fn visit_expr(&mut self, e: &'a Expr) {
-            match e {
-                Expr::Call(call) => {
-                    let on_row = match &*call.func {
-                        Expr::Attribute(a) => matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.row),
-                        _ => false,
-                    };
-                    let numpy = !on_row
-                        && self.checker.value(&call.func).qualified().is_some_and(|q| q.starts_with("numpy."))
-                        && call.arguments.args.iter().any(|a| mentions(a, self.row));
-                    if on_row || numpy {
-                        *self.count += 1;
-                    }
-                }
-                Expr::BinOp(b) => {
-                    let is_row = |x: &Expr| matches!(x, Expr::Name(n) if n.id.as_str() == self.row);
-                    if is_row(&b.left) || is_row(&b.right) {
-                        *self.count += 1;
-                    }
-                }
-                Expr::Lambda(_) => return,
-                _ => {}
+        Expr::BinOp(b) => {
+            let is_row = |x: &Expr| matches!(x, Expr::Name(n) if n.id.as_str() == row);
+            if is_row(&b.left) || is_row(&b.right) {
+                *count += 1;
             }
-            ruff_python_ast::visitor::walk_expr(self, e);
         }
-    }
-    let mut v = V { checker, row, count };
-    ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, stmt);
+        _ => {}
+    });
 }

@@ -3,7 +3,7 @@
 
 use super::Checker;
 use crate::value::{ArrayInfo, Value};
-use ruff_python_ast::{Expr, ExprCall, Number};
+use ruff_python_ast::{Expr, ExprCall, Number, Stmt};
 
 /// The numpy function a call invokes, without the `numpy.` prefix (`sum`, `linalg.norm`).
 pub fn numpy_function<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> Option<String> {
@@ -108,5 +108,35 @@ fn is_pure_index(e: &Expr) -> bool {
         Expr::Slice(s) => [&s.lower, &s.upper, &s.step].into_iter().flatten().all(|p| is_pure_index(p)),
         Expr::Tuple(t) => t.elts.iter().all(is_pure_index),
         _ => false,
+    }
+}
+
+/// Call `f` on every expression of `stmts` (a loop body, say), outer ones first, leaving out
+/// nested `def`s, classes and lambda bodies: code that does not run once per iteration.
+pub fn for_each_expr<'x, 'a, 'p, 'cc>(
+    checker: &mut Checker<'x, 'a, 'p, 'cc>,
+    stmts: &'a [Stmt],
+    f: &mut dyn FnMut(&mut Checker<'x, 'a, 'p, 'cc>, &'a Expr),
+) {
+    struct V<'c, 'f, 'x, 'a, 'p, 'cc> {
+        checker: &'c mut Checker<'x, 'a, 'p, 'cc>,
+        f: &'f mut dyn FnMut(&mut Checker<'x, 'a, 'p, 'cc>, &'a Expr),
+    }
+    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_, '_, '_, 'a, '_, '_> {
+        fn visit_stmt(&mut self, s: &'a Stmt) {
+            if !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                ruff_python_ast::visitor::walk_stmt(self, s);
+            }
+        }
+        fn visit_expr(&mut self, e: &'a Expr) {
+            (self.f)(self.checker, e);
+            if !matches!(e, Expr::Lambda(_)) {
+                ruff_python_ast::visitor::walk_expr(self, e);
+            }
+        }
+    }
+    let mut v = V { checker, f };
+    for s in stmts {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
     }
 }

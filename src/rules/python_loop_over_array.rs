@@ -156,38 +156,20 @@ fn collect_body<'a>(
     out: &mut Vec<&'a Expr>,
     calls: &mut bool,
 ) {
-    struct V<'c, 'x, 'a, 'p, 'cc> {
-        checker: &'c mut Checker<'x, 'a, 'p, 'cc>,
-        out: &'c mut Vec<&'a Expr>,
-        calls: &'c mut bool,
-    }
-    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_, '_, 'a, '_, '_> {
-        fn visit_stmt(&mut self, s: &'a Stmt) {
-            if !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                ruff_python_ast::visitor::walk_stmt(self, s);
+    super::helpers::for_each_expr(checker, body, &mut |checker, e| match e {
+        Expr::Subscript(_) => out.push(e),
+        Expr::Call(c) => {
+            let callee = checker.value(&c.func);
+            if callee
+                .alternatives()
+                .iter()
+                .any(|v| matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_)))
+            {
+                *calls = true;
             }
         }
-        fn visit_expr(&mut self, e: &'a Expr) {
-            match e {
-                Expr::Subscript(_) => self.out.push(e),
-                Expr::Call(c) => {
-                    let callee = self.checker.value(&c.func);
-                    if callee.alternatives().iter().any(|v| {
-                        matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_))
-                    }) {
-                        *self.calls = true;
-                    }
-                }
-                Expr::Lambda(_) => return,
-                _ => {}
-            }
-            ruff_python_ast::visitor::walk_expr(self, e);
-        }
-    }
-    let mut v = V { checker, out, calls };
-    for s in body {
-        ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
-    }
+        _ => {}
+    });
 }
 
 /// `a[y, x]`, `a[y][x]`, `a[x + 1, y]` with `a` a numpy array and both names among the indices.
