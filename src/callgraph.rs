@@ -106,6 +106,7 @@ impl TaskGraph {
             );
         }
         let files: Vec<u32> = (0..index.modules.len() as u32).collect();
+        let indirect = crate::flow::indirect_launch_offsets(index, &program, triggers);
         let sites: Vec<LauncherSite> = files
             .par_iter()
             .flat_map_iter(|&file| {
@@ -115,6 +116,7 @@ impl TaskGraph {
                 let text = index.modules[file as usize].source.text.as_str();
                 let wanted = |r: TextRange| {
                     triggers[file as usize].may_launch(r)
+                        || crate::triggers::any_in(&indirect[file as usize], r)
                         || index.user_launchers.iter().filter_map(|q| q.rsplit('.').next()).any(|w| text[r].contains(w))
                 };
                 for unit in candidate_units(index, file, wanted) {

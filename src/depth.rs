@@ -49,6 +49,17 @@ pub enum Refusal {
 /// One lexer pass for both limits: nesting (see [`too_deep_to_parse`]) and the number of
 /// characters that start no Python token.
 pub fn lexical_limits(text: &str, mode: ruff_python_parser::Mode, limit: usize, max_unknown: usize) -> Option<Refusal> {
+    let (nesting, unknown) = byte_bounds(text);
+    if nesting <= limit && unknown <= max_unknown {
+        // Neither limit can be passed: the lexer pass (as costly as the parser's own lexing)
+        // is not needed. This is every file of ordinary size.
+        return None;
+    }
+    lexer_limits(text, mode, limit, max_unknown)
+}
+
+/// [`lexical_limits`] by the lexer.
+fn lexer_limits(text: &str, mode: ruff_python_parser::Mode, limit: usize, max_unknown: usize) -> Option<Refusal> {
     use ruff_python_ast::token::TokenKind as K;
     let mut lexer = ruff_python_parser::lexer::lex(text, mode);
     // Per open bracket level: the `**` seen at that level.
@@ -106,6 +117,70 @@ pub fn lexical_limits(text: &str, mode: ruff_python_parser::Mode, limit: usize, 
         }
     }
 }
+
+/// Upper bounds on [`lexical_limits`]'s two counts, from bytes and substrings alone: every
+/// token that can raise the nesting count begins with `(`, `[`, `{`, `-`, `+`, `~`, `*` or `:`
+/// or is one of the keywords counted, which begins a word (a `**` counts twice: once in the run, once at its
+/// level). The lexer's error tokens come from characters that start no token (a control
+/// character, one of `$ ? ! ` \`, or not ASCII), from strings left open (a quote) and from
+/// brackets left open at the end; other lexical errors (a malformed number) are rare enough
+/// not to matter for the limit, which is there for files that are not Python at all.
+fn byte_bounds(text: &str) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    // Each counted token or character is at least one byte (a `**`, counted twice, is two).
+    if bytes.len() < MAX_LEXICAL_NESTING.min(MAX_UNKNOWN_CHARACTERS) {
+        return (bytes.len() + 1, bytes.len() + 1);
+    }
+    counted_bounds(bytes)
+}
+
+/// [`byte_bounds`] by counting.
+fn counted_bounds(bytes: &[u8]) -> (usize, usize) {
+    // One more error token: brackets still open at the end of the file.
+    let (mut nesting, mut unknown) = (1usize, 1usize);
+    let mut in_word = false;
+    // Table lookups and additions, no branch per byte but the rare keyword test.
+    for (i, &b) in bytes.iter().enumerate() {
+        let class = BYTE_CLASS[b as usize];
+        nesting += usize::from((class >> NEST_SHIFT) & 3);
+        unknown += usize::from((class >> UNKNOWN_SHIFT) & 1);
+        if class & KEYWORD_START != 0 && !in_word && KEYWORDS.iter().any(|k| bytes[i..].starts_with(k)) {
+            nesting += 1;
+        }
+        in_word = class & WORD != 0;
+    }
+    (nesting, unknown)
+}
+
+const KEYWORDS: [&[u8]; 6] = [b"not", b"await", b"lambda", b"if", b"else", b"yield"];
+/// Bits of [`BYTE_CLASS`]: part of a word; the first letter of a counted keyword; how much the
+/// byte adds to the nesting bound (two bits); whether it may start no Python token.
+const WORD: u8 = 1;
+const KEYWORD_START: u8 = 2;
+const NEST_SHIFT: u8 = 2;
+const UNKNOWN_SHIFT: u8 = 4;
+
+/// What each byte is to [`byte_bounds`].
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'n' | b'a' | b'l' | b'i' | b'e' | b'y' => WORD | KEYWORD_START,
+            _ if c.is_ascii_alphanumeric() || c == b'_' => WORD,
+            b'(' | b'[' | b'{' | b'-' | b'+' | b'~' | b':' => 1 << NEST_SHIFT,
+            b'*' => 2 << NEST_SHIFT,
+            b'$' | b'?' | b'!' | b'`' | b'\\' | b'"' | b'\'' => 1 << UNKNOWN_SHIFT,
+            b'\t' | b'\n' | b'\r' | 0x0c => 0,
+            0..=0x1f | 0x7f => 1 << UNKNOWN_SHIFT,
+            0x80.. => WORD | (1 << UNKNOWN_SHIFT),
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Collects a node's direct children (it never descends further).
 struct Children<'a>(Vec<AnyNodeRef<'a>>);
@@ -439,6 +514,27 @@ mod tests {
 
     fn parse(src: &str) -> ast::ModModule {
         ruff_python_parser::parse_unchecked_source(src, ast::PySourceType::Python).into_syntax()
+    }
+
+    #[test]
+    fn byte_bounds_bound_the_lexer_counts() {
+        // With the byte bounds as its limits the lexer must accept each input (the bounds are
+        // at least what it counts), and one below them it refuses the ones built to be tight.
+        let m = ruff_python_parser::Mode::Module;
+        for (src, tight) in [
+            ("x = -(+(~[not {a: b ** c ** d}]))\n", false),
+            ("f = lambda: (yield) if await g else -h\n", false),
+            ("$?!`\\\u{1}\u{7f}", false),
+            ("((((((((((", true),
+            ("---------1", true),
+        ] {
+            let (nesting, unknown) = counted_bounds(src.as_bytes());
+            assert!(byte_bounds(src).0 >= nesting && byte_bounds(src).1 >= unknown);
+            assert_eq!(lexer_limits(src, m, nesting, unknown), None, "{src:?}");
+            if tight {
+                assert!(lexer_limits(src, m, nesting - 1, unknown.saturating_sub(1)).is_some(), "{src:?}");
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Rounds of the parameter fixpoint. Each round evaluates the call sites of units whose
@@ -123,6 +123,9 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
 /// Launching names longer than this are not searched for in other files.
 const MAX_FOLLOWED_NAME: usize = 256;
 
+/// Stands for `.put(` / `.put_nowait(` among the first round's matches.
+const QUEUE_PUT: usize = usize::MAX;
+
 /// A name found in more files than this is too common to follow by text (`__init__`, `run`,
 /// `get`): its callers are not evaluated for it.
 const COMMON_NAME_FILES: usize = 48;
@@ -160,28 +163,37 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
         .collect();
     launching.sort_unstable();
     launching.dedup();
-    // Names longer than any real one are not followed (a 60,000-character identifier would
-    // make the automaton huge); a contiguous NFA keeps memory linear in the names.
-    // Error recovery can leave a def with an empty name: an empty pattern would match at
-    // every byte of every file.
+    let t0 = std::time::Instant::now();
+    // Names longer than any real one are not followed. Error recovery can leave a def with
+    // an empty name, which must not match.
     launching.retain(|n| !n.is_empty() && n.len() <= MAX_FOLLOWED_NAME);
-    let ac = aho_corasick::AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(&launching)
-        .ok();
-    // Per file: the offsets of called launching names, with the name.
+    let by_name: FxHashMap<&str, usize> = launching.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    // Per file: the offsets of called launching names, with the name, and of `queue.put(value)`
+    // calls (what a thread's `get()` will return), with [`QUEUE_PUT`].
     let calls: Vec<Vec<(u32, usize)>> = index
         .modules
         .par_iter()
-        .map(|m| match &ac {
-            Some(ac) => crate::triggers::called_word_matches(ac, m.source.text.as_str()),
-            None => Vec::new(),
+        .map(|m| {
+            let text = m.source.text.as_str();
+            let mut out = Vec::new();
+            crate::triggers::called_identifiers(text, |o, word| {
+                if let Some(&n) = by_name.get(word) {
+                    out.push((o, n));
+                } else if matches!(word, "put" | "put_nowait")
+                    && text.as_bytes().get((o as usize).wrapping_sub(1)) == Some(&b'.')
+                {
+                    out.push((o, QUEUE_PUT));
+                }
+            });
+            out
         })
         .collect();
+    if std::env::var_os("NUMGIL_TIMINGS").is_some() {
+        eprintln!("flow: {} launching names, searched in {:?}", launching.len(), t0.elapsed());
+    }
     let mut files_per_name = vec![0usize; launching.len()];
     for c in &calls {
-        let mut names: Vec<usize> = c.iter().map(|(_, n)| *n).collect();
+        let mut names: Vec<usize> = c.iter().map(|(_, n)| *n).filter(|&n| n != QUEUE_PUT).collect();
         names.sort_unstable();
         names.dedup();
         for n in names {
@@ -193,13 +205,12 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
         .enumerate()
         .flat_map_iter(|(file, t)| {
             let mut units = Vec::new();
-            let mut offsets: Vec<u32> =
-                calls[file].iter().filter(|(_, n)| files_per_name[*n] <= COMMON_NAME_FILES).map(|(o, _)| *o).collect();
-            // `queue.put(value)`: what a thread's `get()` will return.
+            let offsets: Vec<u32> = calls[file]
+                .iter()
+                .filter(|(_, n)| *n == QUEUE_PUT || files_per_name[*n] <= COMMON_NAME_FILES)
+                .map(|(o, _)| *o)
+                .collect();
             let text = index.modules[file].source.text.as_str();
-            offsets
-                .extend(text.match_indices(".put(").chain(text.match_indices(".put_nowait(")).map(|(o, _)| o as u32));
-            offsets.sort_unstable();
             if !t.may_launch(TextRange::up_to(TextSize::of(text))) && offsets.is_empty() {
                 return units;
             }
@@ -211,6 +222,70 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
                 }
             }
             units
+        })
+        .collect()
+}
+
+/// Words a function that builds and returns a pool must contain.
+const POOL_WORDS: [&str; 3] = ["Parallel", "Executor", "Pool"];
+
+/// Per file, sorted offsets of launches that no launch word marks: calls of a project function
+/// that returns a pool (mne's `parallel, p_fun, n_jobs = parallel_func(f, n_jobs)`, then
+/// `parallel(p_fun(x) for x in xs)`), and the definitions of functions handed a pool as a
+/// parameter. Task discovery walks the functions that hold them as well as those a launch
+/// word marks.
+pub fn indirect_launch_offsets(index: &ProjectIndex, facts: &ProgramFacts, triggers: &[Triggers]) -> Vec<Vec<u32>> {
+    let mut factories: Vec<&str> = triggers
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file, t)| {
+            let text = index.modules[file].source.text.as_str();
+            let mut names = Vec::new();
+            if !t.may_launch(TextRange::up_to(TextSize::of(text))) || !POOL_WORDS.iter().any(|w| text.contains(w)) {
+                return names;
+            }
+            let cx = Context::new(index, facts);
+            for (local, func) in index.module_scopes(file as u32).functions.iter().enumerate() {
+                let r = func.node.range();
+                if !t.may_launch(r) || !POOL_WORDS.iter().any(|w| text[r].contains(w)) {
+                    continue;
+                }
+                let f = FuncId { file: file as u32, local: local as u32 };
+                let mut ev = Evaluator::new(&cx, f.file, func.parent_scope);
+                if ev.return_value(f).holds_pool(2)
+                    && let Some(n) = func.qualname.rsplit('.').next()
+                {
+                    names.push(n);
+                }
+            }
+            names
+        })
+        .collect();
+    factories.sort_unstable();
+    factories.dedup();
+    factories.retain(|n| !n.is_empty() && n.len() <= MAX_FOLLOWED_NAME);
+    let by_name: FxHashSet<&str> = factories.into_iter().collect();
+    // Functions handed a pool.
+    let mut pool_params: Vec<Vec<u32>> = vec![Vec::new(); index.modules.len()];
+    for (f, params) in &facts.params {
+        if params.iter().any(|v| v.holds_pool(2)) {
+            pool_params[f.file as usize].push(u32::from(index.func(*f).node.range().start()));
+        }
+    }
+    index
+        .modules
+        .par_iter()
+        .zip(pool_params)
+        .map(|(m, mut offsets)| {
+            if !by_name.is_empty() {
+                crate::triggers::called_identifiers(m.source.text.as_str(), |o, word| {
+                    if by_name.contains(word) {
+                        offsets.push(o);
+                    }
+                });
+            }
+            offsets.sort_unstable();
+            offsets
         })
         .collect()
 }
@@ -240,6 +315,9 @@ pub struct Hierarchy {
     /// Base name (`Base` for `class C(pkg.Base)`) → the classes (file, start) spelled with it.
     by_base_name: FxHashMap<String, Vec<(u32, TextSize)>>,
     direct: std::sync::RwLock<FxHashMap<ClassId, Vec<ClassId>>>,
+    /// What `self` (or `cls`, with `true`) is in a method of a class: the union over the class
+    /// and its subclasses. Every evaluation of a method asks for it, so it is built once.
+    receivers: std::sync::RwLock<FxHashMap<(ClassId, bool), Value>>,
 }
 
 impl Hierarchy {
@@ -258,7 +336,28 @@ impl Hierarchy {
                 by_base_name.entry(name).or_default().push((file as u32, start));
             }
         }
-        Hierarchy { by_base_name, direct: Default::default() }
+        Hierarchy { by_base_name, direct: Default::default(), receivers: Default::default() }
+    }
+
+    /// The receiver of a method of `class`: an instance (or, for a classmethod, the class) of
+    /// `class` or of any of its project subclasses, so that `self.method()` dispatches to
+    /// every override.
+    pub fn receiver(&self, cx: &Context, class: ClassId, classmethod: bool) -> Value {
+        if let Ok(map) = self.receivers.read()
+            && let Some(v) = map.get(&(class, classmethod))
+        {
+            return v.clone();
+        }
+        let classes = cx.with_subclasses(class);
+        let v = if classmethod {
+            Value::union_of(classes.into_iter().map(Value::Class))
+        } else {
+            Value::union_of(classes.into_iter().map(Value::Instance))
+        };
+        if let Ok(mut map) = self.receivers.write() {
+            map.insert((class, classmethod), v.clone());
+        }
+        v
     }
 
     /// The project classes that name `c` among their bases.

@@ -331,12 +331,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             // The receiver may be an instance of any subclass: `self.method()` dispatches to
             // every override.
             let class = ClassId { file: func.file, local: info.class.unwrap_or_default() };
-            let classes = self.cx.with_subclasses(class);
-            return if info.is_classmethod {
-                Value::union_of(classes.into_iter().map(Value::Class))
-            } else {
-                Value::union_of(classes.into_iter().map(Value::Instance))
-            };
+            return self.cx.facts.hierarchy.receiver(self.cx, class, info.is_classmethod);
         }
         if let Some(a) = &param.annotation {
             let mut ev = self.child(func.file, info.parent_scope);
@@ -939,10 +934,25 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         match callee {
             Value::Union(items) => {
                 let items = items.clone();
-                join_all(items.iter().map(|c| self.call_value(c, call)))
+                let results: Vec<Value> = items.iter().map(|c| self.call_value(c, call)).collect();
+                // `p_fun(x)` where `p_fun` is `delayed(f)` on the parallel path and `f` on the
+                // serial one: the delayed call is what a launcher receives, whatever `f`
+                // returns.
+                if results.iter().any(|r| matches!(r, Value::Delayed(_))) {
+                    return Value::union_of(
+                        results.into_iter().filter(|r| matches!(r, Value::Delayed(_) | Value::Array(_))),
+                    );
+                }
+                join_all(results)
             }
             Value::External(q) => self.external_call(q, call),
-            Value::Function(f) | Value::BoundMethod(f, _) => self.return_value(*f),
+            Value::Function(f) | Value::BoundMethod(f, _) => {
+                let v = self.return_value(*f);
+                if v.holds_pool(2) && !call.arguments.is_empty() {
+                    return self.contextual_return(*f, call, matches!(callee, Value::BoundMethod(..)));
+                }
+                v
+            }
             Value::Class(c) => Value::Instance(*c),
             Value::Partial(p) => {
                 let inner = p.func.clone();
@@ -1064,6 +1074,37 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         cache.in_progress.remove(&f);
         cache.returns.insert(f, v.clone());
         v
+    }
+
+    /// What a function that returns a pool returns at one call site: its parameters bound to
+    /// this call's arguments (one level of call-site sensitivity), so that
+    /// `parallel, p_fun, n = parallel_func(f, n_jobs)` hands back this `f` and not the join of
+    /// the forty functions forty call sites pass. Only pool factories are evaluated this way:
+    /// they are few, and what they return decides what a launcher runs.
+    fn contextual_return(&mut self, f: FuncId, call: &'a ast::ExprCall, bound_self: bool) -> Value {
+        let (args, kwargs) = self.call_args(call);
+        let info = self.index().func(f);
+        let params = info.params();
+        let skip = usize::from(bound_self && info.takes_self());
+        let mut ev = self.function_evaluator(f);
+        // A factory called with joblib's own keywords (`prefer="threads"`,
+        // `backend="threading"`) forwards them to the `Parallel` it builds.
+        ev.joblib_threads = self.joblib_threads || self.joblib_uses_threads(call);
+        if let Some(frame) = ev.frames.last_mut() {
+            for (p, v) in params.iter().skip(skip).zip(args) {
+                if v != Value::Unknown {
+                    frame.vars.insert(p.name.as_str(), v);
+                }
+            }
+            for (k, v) in kwargs {
+                if v != Value::Unknown
+                    && let Some(p) = params.iter().find(|p| p.name.as_str() == k)
+                {
+                    frame.vars.insert(p.name.as_str(), v);
+                }
+            }
+        }
+        crate::walk::returns_of(ev, f)
     }
 
     /// A flow-sensitive evaluator positioned at the start of a function's body, with its

@@ -211,7 +211,11 @@ fn load(
         targets.push(resolver.settings(group).target_version);
         files.push(file);
     }
+    let load_started = std::time::Instant::now();
     let mut project = Project::load_each(&files, &targets);
+    if std::env::var_os("NUMGIL_TIMINGS").is_some() {
+        eprintln!("load and parse {:?} ({} files)", load_started.elapsed(), files.len());
+    }
     for p in found.problems {
         let path = numgil::paths::display(&p.path);
         if under(&path, &numgil::paths::key(&path), &reported_at) {
@@ -480,7 +484,13 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         return Ok(code);
     }
 
+    let checked = std::time::Instant::now();
+    // One check, then exit: its analysis is not worth freeing (`--fix` checks several times).
+    numgil::leave_last_analysis_unfreed();
     let mut diags = checker(&project);
+    if std::env::var_os("NUMGIL_TIMINGS").is_some() {
+        eprintln!("check {:?}", checked.elapsed());
+    }
     let book = numgil::kernels::profile::EvidenceBook::load();
     numgil::attach_evidence(&mut diags, &book);
     if let Some(min) = args.min_speedup {

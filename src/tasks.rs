@@ -461,7 +461,15 @@ pub fn launcher_site<'a>(
             }
             _ => None,
         },
-        Value::Pool(kind) if kind.family == PoolFamily::Joblib => {
+        // A `joblib.Parallel` object, however it got here: `parallel, p_fun, n = factory(f)`
+        // may be a `Parallel` on one path and `list` on another.
+        callee => {
+            let pools = callee.alternatives().iter().filter_map(|v| match v {
+                Value::Pool(kind) if kind.family == PoolFamily::Joblib => Some(*kind),
+                _ => None,
+            });
+            // Threads if any path runs threads (as for executors, above).
+            let kind = pools.reduce(|a, b| if a.threads { a } else { b })?;
             let items = args.first()?;
             let delayed: Vec<Value> = match items {
                 Expr::List(l) => l.elts.iter().map(|e| ev.eval(e)).collect(),
@@ -470,7 +478,7 @@ pub fn launcher_site<'a>(
             };
             let mut entries = Vec::new();
             let mut data = Vec::new();
-            for d in delayed {
+            for d in delayed.iter().flat_map(Value::alternatives) {
                 if let Value::Delayed(p) = d {
                     data.extend(with_kwargs(&p.args, &p.kwargs));
                     entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
@@ -478,7 +486,6 @@ pub fn launcher_site<'a>(
             }
             Some(site("joblib.Parallel".into(), kind.threads, entries, data))
         }
-        _ => None,
     }
 }
 

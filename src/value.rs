@@ -194,9 +194,20 @@ impl Value {
                 | Value::ExternalInstance(_)
                 | Value::Module(_)
                 | Value::DelayedFn(_)
+                | Value::Delayed(_)
                 | Value::Vectorized
                 | Value::Union(_)
         )
+    }
+
+    /// Whether the value may be a pool, or a tuple or list holding one (`depth` levels down).
+    pub fn holds_pool(&self, depth: u32) -> bool {
+        self.alternatives().iter().any(|a| match a {
+            Value::Pool(_) => true,
+            Value::Tuple(items) if depth > 0 => items.iter().any(|i| i.holds_pool(depth - 1)),
+            Value::List(item) | Value::Iter(item) if depth > 0 => item.holds_pool(depth - 1),
+            _ => false,
+        })
     }
 
     /// The possible objects: a union's members, or the value itself.
@@ -272,6 +283,9 @@ impl Value {
                 DictOf(Arc::new(DictInfo { keyed, all: a.all.join(&b.all) }))
             }
             (a, b) if a.is_object() && b.is_object() => Value::union_of([a.clone(), b.clone()]),
+            // `p_fun(x)` where `p_fun` is the function itself on the serial path and
+            // `delayed(f)` on the parallel one: the launcher needs the delayed call.
+            (Array(_), Delayed(_)) | (Delayed(_), Array(_)) => Value::union_of([self.clone(), other.clone()]),
             _ => Unknown,
         }
     }
