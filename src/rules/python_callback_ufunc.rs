@@ -1,6 +1,7 @@
 //! ## What it does
 //! Flags `np.vectorize` and `np.frompyfunc` (created in, or called from, code that runs in a
-//! thread task), and `np.apply_along_axis` / `np.piecewise` with Python callables there. A
+//! thread task), and `np.apply_along_axis` / `np.piecewise` / `xarray.apply_ufunc(...,
+//! vectorize=True)` with Python callables there. A
 //! callback that is itself a numpy function or ufunc, or a C builtin (`np.apply_along_axis(
 //! np.bincount, 1, m)`, `math.fsum`), is not a Python callback and is not reported, nor is one
 //! numgil cannot resolve.
@@ -84,6 +85,12 @@ impl Rule for PythonCallbackUfunc {
             checker.report(&META, call.range(), message, Some(fix_title()), None);
             return;
         }
+        if vectorizing_apply_ufunc(checker, call) {
+            let message =
+                format!("`xarray.apply_ufunc(..., vectorize=True)` wraps it in `np.vectorize`, which {PER_SLICE}");
+            checker.report(&META, call.range(), message, Some(fix_title()), None);
+            return;
+        }
         // Calling a vectorized function; `np.vectorize(f)(x)` is reported once, at the creation.
         let created_here = matches!(&*call.func, Expr::Call(inner) if numpy_function(checker, inner).is_some());
         if !created_here && checker.value(&call.func) == Value::Vectorized {
@@ -97,6 +104,29 @@ impl Rule for PythonCallbackUfunc {
             );
         }
     }
+}
+
+/// `xarray.apply_ufunc(func, ..., vectorize=True)` with a Python `func`: xarray wraps it in
+/// `np.vectorize` and calls it once per slice along the core dimensions (in a dask task, too).
+/// Recognised from user code (`xarray.apply_ufunc`) and inside xarray itself (its own
+/// `apply_ufunc` function).
+fn vectorizing_apply_ufunc<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> bool {
+    let vectorize = call.arguments.keywords.iter().any(|k| {
+        k.arg.as_ref().is_some_and(|a| a.as_str() == "vectorize")
+            && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
+    });
+    if !vectorize {
+        return false;
+    }
+    let is_apply_ufunc = match checker.value(&call.func) {
+        Value::External(q) => q.starts_with("xarray.") && q.ends_with(".apply_ufunc"),
+        Value::Function(f) => {
+            let index = checker.ev.cx.index;
+            index.func(f).qualname == "apply_ufunc" && index.modules[f.file as usize].name.starts_with("xarray")
+        }
+        _ => false,
+    };
+    is_apply_ufunc && call.arguments.args.first().is_some_and(|e| is_python_callable(checker, e))
 }
 
 /// Whether `np.apply_along_axis(func1d, ...)` is given a Python function: a lambda, a project
@@ -116,11 +146,17 @@ fn apply_along_axis_callback<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'
     }
 }
 
-/// A lambda, or a name or attribute bound to a project function or bound method.
+/// A lambda, or a name or attribute bound to a project function or bound method (or a
+/// `functools.partial` of one).
 fn is_python_callable<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr) -> bool {
     match e {
         Expr::Lambda(_) => true,
-        Expr::Name(_) | Expr::Attribute(_) => matches!(checker.value(e), Value::Function(_) | Value::BoundMethod(..)),
+        Expr::Name(_) | Expr::Attribute(_) => match checker.value(e) {
+            Value::Function(_) | Value::BoundMethod(..) => true,
+            // `functools.partial(f, ...)` of a project function.
+            Value::Partial(p) => matches!(p.func, Value::Function(_) | Value::BoundMethod(..)),
+            _ => false,
+        },
         _ => false,
     }
 }

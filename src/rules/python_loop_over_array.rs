@@ -80,6 +80,9 @@ impl Rule for PythonLoopOverArray {
         let Stmt::For(f) = stmt else { return };
         let header = TextRange::new(f.range.start(), f.iter.end());
         if let Some(arrays) = element_loop(checker, &f.iter) {
+            if whole_array_work_per_element(checker, f) {
+                return;
+            }
             let v = element_accumulation(checker, f, &arrays);
             checker.report(&META, header, message(false), Some(fix_title(v)), None);
             return;
@@ -112,6 +115,70 @@ fn element_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, iter: &'a Expr) -> Op
             (!arrays.is_empty()).then_some(arrays)
         }
         e => is_1d(checker, e).then(|| vec![e]),
+    }
+}
+
+/// Whether each iteration over the elements is whole-array work, not scalar work: the body
+/// hands each element to a project function (napari's `block = self._load_chunk(data, ci)`
+/// then `np.histogram(block)`), or compares or combines it with a whole array (cellpose's
+/// `for n in np.unique(masks)[1:]: mn = masks == n`: `masks` is an array, known or because
+/// the iterated values were computed from it). Such a loop runs once per label or chunk, and
+/// each pass releases the GIL for a whole-array operation.
+fn whole_array_work_per_element<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> bool {
+    let mut vars: Vec<&str> = Vec::new();
+    target_names(&f.target, &mut vars);
+    // Names the iterated values come from: `masks` in `np.unique(masks)[1:]`.
+    let mut sources: Vec<&str> = Vec::new();
+    let mut iter = &*f.iter;
+    while let Expr::Subscript(s) = iter {
+        iter = &s.value;
+    }
+    if let Expr::Call(c) = iter {
+        sources.extend(c.arguments.args.iter().filter_map(|a| a.as_name_expr()).map(|n| n.id.as_str()));
+    }
+    let uses_var = |e: &Expr| matches!(e, Expr::Name(n) if vars.contains(&n.id.as_str()));
+    let mut heavy = false;
+    super::helpers::for_each_expr(checker, &f.body, &mut |checker, e| {
+        if heavy {
+            return;
+        }
+        let pairs: Vec<(&'a Expr, &'a Expr)> = match e {
+            Expr::Compare(c) if c.comparators.len() == 1 => vec![(&*c.left, &c.comparators[0])],
+            Expr::BinOp(b) => vec![(&*b.left, &*b.right)],
+            Expr::Call(c) => {
+                let project = checker.value(&c.func).alternatives().iter().any(|v| {
+                    matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_))
+                });
+                if project && c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)).any(uses_var)
+                {
+                    heavy = true;
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        for (a, b) in pairs {
+            for (elem, other) in [(a, b), (b, a)] {
+                if !uses_var(elem) {
+                    continue;
+                }
+                let whole = match other {
+                    Expr::Name(n) if sources.contains(&n.id.as_str()) => true,
+                    o => matches!(checker.value(o), Value::Array(info) if info.ndim.is_none_or(|n| n >= 1)),
+                };
+                heavy |= whole;
+            }
+        }
+    });
+    heavy
+}
+
+fn target_names<'a>(target: &'a Expr, out: &mut Vec<&'a str>) {
+    match target {
+        Expr::Name(n) => out.push(n.id.as_str()),
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| target_names(e, out)),
+        Expr::List(l) => l.elts.iter().for_each(|e| target_names(e, out)),
+        _ => {}
     }
 }
 
