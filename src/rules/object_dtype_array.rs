@@ -1,7 +1,8 @@
 //! ## What it does
 //! Flags creating `dtype=object` arrays (`dtype=object`, `"O"`, `np.object_`,
-//! `.astype(object)`) and computing on known object arrays (arithmetic, reductions) in code
-//! that runs in a thread task.
+//! `.astype(object)`) and computing on known object arrays (arithmetic, reductions, and scans
+//! such as `np.argwhere` or `np.nonzero` that test every element) in code that runs in a
+//! thread task.
 //!
 //! ## Why is this bad?
 //! An object array holds pointers to Python objects: every element operation is a Python-level
@@ -70,7 +71,31 @@ const CONSTRUCTORS: &[(&str, usize)] = &[
     ("frompyfunc", 99),
 ];
 
-const REDUCTIONS: &[&str] = &["sum", "prod", "mean", "std", "var", "min", "max", "cumsum", "cumprod", "dot"];
+/// Reductions and element scans: on an object array each visits every element in Python
+/// (`argwhere` and `nonzero` ask every element for its truth value).
+const REDUCTIONS: &[&str] = &[
+    "sum",
+    "prod",
+    "mean",
+    "std",
+    "var",
+    "min",
+    "max",
+    "cumsum",
+    "cumprod",
+    "dot",
+    "argwhere",
+    "nonzero",
+    "flatnonzero",
+    "count_nonzero",
+    "any",
+    "all",
+    "argmax",
+    "argmin",
+    "sort",
+    "argsort",
+    "unique",
+];
 
 impl Rule for ObjectDtypeArray {
     fn meta(&self) -> &'static RuleMeta {

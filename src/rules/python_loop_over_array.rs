@@ -187,7 +187,7 @@ fn target_names<'a>(target: &'a Expr, out: &mut Vec<&'a str>) {
 /// one pixel) per iteration, and call no project function per element (a grid of heavy
 /// per-cell work is not a per-element loop).
 fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> bool {
-    let Expr::Name(outer) = &*f.target else { return false };
+    let Expr::Name(_) = &*f.target else { return false };
     if !is_range(checker, &f.iter) {
         return false;
     }
@@ -197,14 +197,23 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         if !is_range(checker, &inner.iter) {
             continue;
         }
-        let names = [outer.id.as_str(), var.id.as_str()];
+        // A 3×3 kernel: too small to matter.
+        let count = |e: &Expr| match e {
+            Expr::Call(c) => literal_trip_count(&c.arguments.args),
+            _ => None,
+        };
+        if let (Some(a), Some(b)) = (count(&f.iter), count(&inner.iter))
+            && a.saturating_mul(b) <= SMALL_LOOP
+        {
+            continue;
+        }
         let mut subscripts = Vec::new();
         let mut calls_project = false;
         collect_body(checker, &inner.body, &mut subscripts, &mut calls_project);
         if calls_project {
             continue;
         }
-        if subscripts.into_iter().any(|e| indexes_with_both(checker, e, names)) {
+        if subscripts.into_iter().any(|e| indexes_element_with(checker, e, var.id.as_str())) {
             return true;
         }
     }
@@ -239,19 +248,32 @@ fn collect_body<'a>(
     });
 }
 
-/// `a[y, x]`, `a[y][x]`, `a[x + 1, y]` with `a` a numpy array and both names among the indices.
-fn indexes_with_both<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr, names: [&str; 2]) -> bool {
+/// `a[y, x]`, `a[y][x]`, `a[x + 1, y]`, `a[w, i]` with `a` a numpy array of two or more axes:
+/// one element, every index a scalar (names, integers, arithmetic on them), the inner loop's
+/// variable among them (the other may be the outer loop's, or any scalar: a loop that never
+/// uses its outer variable still visits one element per pass).
+fn indexes_element_with<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr, inner: &str) -> bool {
     let Expr::Subscript(s) = e else { return false };
     let (base, indices): (&'a Expr, Vec<&'a Expr>) = match (&*s.value, &*s.slice) {
-        (Expr::Subscript(inner), last) => (&inner.value, vec![&inner.slice, last]),
+        (Expr::Subscript(first), last) => (&first.value, vec![&first.slice, last]),
         (base, Expr::Tuple(t)) => (base, t.elts.iter().collect()),
         _ => return false,
     };
-    let mentions = |name: &str| indices.iter().any(|i| mentions_name(i, name));
-    if !(mentions(names[0]) && mentions(names[1])) {
+    if indices.len() < 2 || !indices.iter().all(|i| scalar_index(i)) || !indices.iter().any(|i| mentions_name(i, inner))
+    {
         return false;
     }
-    matches!(checker.value(base), Value::Array(a) if a.ndim.is_none_or(|n| n >= 2))
+    matches!(checker.value(base), Value::Array(a) if a.ndim.is_none_or(|n| n >= indices.len() as u8))
+}
+
+/// An index that picks one position: a name, an integer, or arithmetic on them.
+fn scalar_index(e: &Expr) -> bool {
+    match e {
+        Expr::Name(_) | Expr::NumberLiteral(_) => true,
+        Expr::BinOp(b) => scalar_index(&b.left) && scalar_index(&b.right),
+        Expr::UnaryOp(u) => scalar_index(&u.operand),
+        _ => false,
+    }
 }
 
 /// Whether an index expression is the name, or simple arithmetic on it (`x + dx`, `2 * x`).
@@ -264,35 +286,113 @@ fn mentions_name(e: &Expr, name: &str) -> bool {
     }
 }
 
-/// `for i in range(len(a))`, `range(a.shape[0])`, `range(a.size)` over a 1-D array, with `x[i]`
-/// (x a 1-D array) in the body's arithmetic. Returns the loop variable.
+/// `for i in range(...)` (any bounds) whose body does scalar work on elements of a known
+/// 1-D array: arithmetic on `a[i]` (or `a[i - 1]`, `a[i + 1]`), or a store `a[i] = <scalar
+/// expression>` with no numpy call in it (a call per iteration on a row is block work). A loop
+/// over a literal range of at most [`SMALL_LOOP`] iterations is too small to matter.
 fn indexed_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> Option<&'a str> {
     let Expr::Name(i) = &*f.target else { return None };
     let Expr::Call(call) = &*f.iter else { return None };
-    if callee_name(checker, call).as_deref() != Some("builtins.range") || call.arguments.args.len() != 1 {
+    let args = &call.arguments.args;
+    if callee_name(checker, call).as_deref() != Some("builtins.range")
+        || args.is_empty()
+        || args.len() > 3
+        || !call.arguments.keywords.is_empty()
+    {
         return None;
     }
-    let bound = &call.arguments.args[0];
-    let sized: &Expr = match bound {
-        Expr::Call(c) if callee_name(checker, c).as_deref() == Some("builtins.len") => c.arguments.args.first()?,
-        Expr::Subscript(s) => match &*s.value {
-            Expr::Attribute(a) if a.attr.as_str() == "shape" && super::helpers::is_int_literal(&s.slice, 0) => &a.value,
-            _ => return None,
-        },
-        Expr::Attribute(a) if a.attr.as_str() == "size" => &a.value,
-        _ => return None,
-    };
-    if !is_1d(checker, sized) {
+    if literal_trip_count(args).is_some_and(|n| n <= SMALL_LOOP) {
         return None;
     }
     let mut found = false;
     for s in &f.body {
         arithmetic_on_index(checker, s, i.id.as_str(), &mut found);
     }
+    if !found {
+        found = stores_elements(checker, &f.body, i.id.as_str());
+    }
     found.then_some(i.id.as_str())
 }
 
-/// Whether some arithmetic in `stmt` uses `x[i]` with `x` a 1-D array.
+/// Loops over a literal range this short are not reported (the ≤ 500-element size class).
+const SMALL_LOOP: i64 = 500;
+
+/// The number of iterations of `range(...)` when every bound is an integer literal.
+fn literal_trip_count(args: &[Expr]) -> Option<i64> {
+    let lit = |e: &Expr| -> Option<i64> {
+        match e {
+            Expr::NumberLiteral(n) => n.value.as_int().and_then(|v| v.as_i64()),
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => match &*u.operand {
+                Expr::NumberLiteral(n) => n.value.as_int().and_then(|v| v.as_i64()).map(|v| -v),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let (start, stop, step) = match args {
+        [stop] => (0, lit(stop)?, 1),
+        [start, stop] => (lit(start)?, lit(stop)?, 1),
+        [start, stop, step] => (lit(start)?, lit(stop)?, lit(step)?),
+        _ => return None,
+    };
+    // Python's `len(range(start, stop, step))`.
+    let (span, step) = match step {
+        0 => return Some(0),
+        s if s > 0 => (stop.saturating_sub(start), s),
+        s => (start.saturating_sub(stop), s.saturating_neg()),
+    };
+    Some(if span <= 0 { 0 } else { span.saturating_sub(1) / step + 1 })
+}
+
+/// `a[i] = <expr>` or `a[i] += <expr>` on a known 1-D array, with no numpy call in the loop
+/// body (a per-element store of a Python scalar).
+fn stores_elements<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt], i: &str) -> bool {
+    let mut store = false;
+    let mut numpy_call = false;
+    let mut stmts: Vec<&'a Stmt> = body.iter().collect();
+    while let Some(s) = stmts.pop() {
+        let target = match s {
+            Stmt::Assign(a) if a.targets.len() == 1 => Some(&a.targets[0]),
+            Stmt::AugAssign(a) => Some(&*a.target),
+            Stmt::If(x) => {
+                stmts.extend(x.body.iter().chain(x.elif_else_clauses.iter().flat_map(|c| c.body.iter())));
+                None
+            }
+            Stmt::Try(t) => {
+                stmts.extend(t.body.iter().chain(t.orelse.iter()).chain(t.finalbody.iter()));
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    stmts.extend(h.body.iter());
+                }
+                None
+            }
+            Stmt::For(x) => {
+                stmts.extend(x.body.iter());
+                None
+            }
+            Stmt::While(x) => {
+                stmts.extend(x.body.iter());
+                None
+            }
+            _ => None,
+        };
+        if let Some(Expr::Subscript(t)) = target
+            && mentions_name(&t.slice, i)
+            && is_1d(checker, &t.value)
+        {
+            store = true;
+        }
+    }
+    super::helpers::for_each_expr(checker, body, &mut |checker, e| {
+        if let Expr::Call(c) = e
+            && callee_name(checker, c).is_some_and(|q| q.starts_with("numpy."))
+        {
+            numpy_call = true;
+        }
+    });
+    store && !numpy_call
+}
+
 fn arithmetic_on_index<'a>(checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt, i: &str, found: &mut bool) {
     struct V<'c, 'x, 'a, 'p, 'cc> {
         checker: &'c mut Checker<'x, 'a, 'p, 'cc>,
@@ -320,7 +420,7 @@ fn arithmetic_on_index<'a>(checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt
                     self.in_arith -= 1;
                 }
                 Expr::Subscript(s) if self.in_arith > 0 => {
-                    if matches!(&*s.slice, Expr::Name(n) if n.id.as_str() == self.i) && is_1d(self.checker, &s.value) {
+                    if mentions_name(&s.slice, self.i) && is_1d(self.checker, &s.value) {
                         *self.found = true;
                     }
                 }
