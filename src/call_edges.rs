@@ -140,6 +140,15 @@ impl<'a> EdgeVisitor<'_, 'a, '_, '_> {
         }
     }
 
+    fn iteration(&mut self, iter: &'a Expr) {
+        let mut ev = Evaluator::new(self.cx, self.file, self.scope);
+        let v = ev.eval(iter);
+        let methods = ev.iteration_methods(&v);
+        let caller = self.caller_name();
+        let nodes: Vec<String> = methods.into_iter().map(|f| self.names.func(f)).collect();
+        self.graph.entry(caller).or_default().extend(nodes);
+    }
+
     fn in_function(&mut self, start: ruff_text_size::TextSize, body: impl FnOnce(&mut Self)) {
         let scopes = self.cx.index.module_scopes(self.file);
         let Some(&local) = scopes.function_at.get(&start) else { return };
@@ -208,8 +217,18 @@ impl<'a> Visitor<'a> for EdgeVisitor<'_, 'a, '_, '_> {
                     self.scope = saved;
                 }
             }
+            // Iterating over a project instance calls its `__iter__` and `__next__`.
+            Stmt::For(f) => {
+                self.iteration(&f.iter);
+                visitor::walk_stmt(self, stmt);
+            }
             _ => visitor::walk_stmt(self, stmt),
         }
+    }
+
+    fn visit_comprehension(&mut self, c: &'a ast::Comprehension) {
+        self.iteration(&c.iter);
+        visitor::walk_comprehension(self, c);
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {

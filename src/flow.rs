@@ -135,6 +135,9 @@ const COMMON_NAME_FILES: usize = 48;
 /// (a function that does neither neither launches nor hands a callable, pool or array to a
 /// launching function).
 fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUnit> {
+    // Launching functions that build a pool and return it (mne's `parallel_func`).
+    let mut factory_like: Vec<&str> = Vec::new();
+    let no_facts = ProgramFacts::default();
     let mut launching: Vec<&str> = triggers
         .par_iter()
         .enumerate()
@@ -145,24 +148,35 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
                 return names;
             }
             let scopes = index.module_scopes(file as u32);
-            for func in &scopes.functions {
-                if t.may_launch(func.node.range())
+            for (local, func) in scopes.functions.iter().enumerate() {
+                let r = func.node.range();
+                if t.may_launch(r)
                     && let Some(n) = func.qualname.rsplit('.').next()
                 {
-                    names.push(n);
+                    names.push((n, may_return_pool(index, &no_facts, file as u32, local, r)));
                 }
             }
             // Thread classes (`class W(Thread)`, `QRunnable`): constructing one hands it its data.
             for class in &scopes.classes {
                 if t.may_launch(class.node.range) {
-                    names.push(class.node.name.as_str());
+                    names.push((class.node.name.as_str(), false));
                 }
             }
             names
         })
+        .collect::<Vec<(&str, bool)>>()
+        .into_iter()
+        .map(|(n, factory)| {
+            if factory {
+                factory_like.push(n);
+            }
+            n
+        })
         .collect();
     launching.sort_unstable();
     launching.dedup();
+    factory_like.sort_unstable();
+    factory_like.dedup();
     let t0 = std::time::Instant::now();
     // Names longer than any real one are not followed. Error recovery can leave a def with
     // an empty name, which must not match.
@@ -170,24 +184,44 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
     let by_name: FxHashMap<&str, usize> = launching.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     // Per file: the offsets of called launching names, with the name, and of `queue.put(value)`
     // calls (what a thread's `get()` will return), with [`QUEUE_PUT`].
-    let calls: Vec<Vec<(u32, usize)>> = index
-        .modules
-        .par_iter()
-        .map(|m| {
-            let text = m.source.text.as_str();
-            let mut out = Vec::new();
-            crate::triggers::called_identifiers(text, |o, word| {
-                if let Some(&n) = by_name.get(word) {
-                    out.push((o, n));
-                } else if matches!(word, "put" | "put_nowait")
-                    && text.as_bytes().get((o as usize).wrapping_sub(1)) == Some(&b'.')
-                {
-                    out.push((o, QUEUE_PUT));
+    let mut calls = called_names(index, &by_name, true);
+    // One level more for pool factories: a function that calls one launches through what it
+    // returns, so its callers hand it the data (`resample(x)` -> `_resample_polyphase(x)` ->
+    // `parallel_func(...)`).
+    let factories: FxHashSet<usize> = factory_like.iter().filter_map(|n| by_name.get(n).copied()).collect();
+    if !factories.is_empty() {
+        let mut second: Vec<&str> = calls
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(file, c)| {
+                let offsets: Vec<u32> = c.iter().filter(|(_, n)| factories.contains(n)).map(|(o, _)| *o).collect();
+                let mut names = Vec::new();
+                if offsets.is_empty() {
+                    return names;
                 }
-            });
-            out
-        })
-        .collect();
+                for func in &index.module_scopes(file as u32).functions {
+                    if crate::triggers::any_in(&offsets, func.node.range())
+                        && let Some(n) = func.qualname.rsplit('.').next()
+                        && !n.is_empty()
+                        && n.len() <= MAX_FOLLOWED_NAME
+                        && !by_name.contains_key(n)
+                    {
+                        names.push(n);
+                    }
+                }
+                names
+            })
+            .collect();
+        second.sort_unstable();
+        second.dedup();
+        let base = launching.len();
+        let by_second: FxHashMap<&str, usize> = second.iter().enumerate().map(|(i, n)| (*n, base + i)).collect();
+        for (c, more) in calls.iter_mut().zip(called_names(index, &by_second, false)) {
+            c.extend(more);
+            c.sort_unstable();
+        }
+        launching.extend(second);
+    }
     if std::env::var_os("NUMGIL_TIMINGS").is_some() {
         eprintln!("flow: {} launching names, searched in {:?}", launching.len(), t0.elapsed());
     }
@@ -222,6 +256,43 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
                 }
             }
             units
+        })
+        .collect()
+}
+
+/// Whether a function with a pool word in its text returns a pool (evaluated without facts:
+/// a factory builds its pool itself).
+fn may_return_pool(index: &ProjectIndex, facts: &ProgramFacts, file: u32, local: usize, r: TextRange) -> bool {
+    let text = index.modules[file as usize].source.text.as_str();
+    if !POOL_WORDS.iter().any(|w| text[r].contains(w)) || !text[r].contains("return") {
+        return false;
+    }
+    let cx = Context::new(index, facts);
+    let f = FuncId { file, local: local as u32 };
+    let mut ev = Evaluator::new(&cx, file, index.func(f).parent_scope);
+    ev.return_value(f).holds_pool(2)
+}
+
+/// Per file, where one of `names` is called (offset, index), and, with `puts`, where a
+/// `.put(` or `.put_nowait(` is (index [`QUEUE_PUT`]).
+fn called_names(index: &ProjectIndex, names: &FxHashMap<&str, usize>, puts: bool) -> Vec<Vec<(u32, usize)>> {
+    index
+        .modules
+        .par_iter()
+        .map(|m| {
+            let text = m.source.text.as_str();
+            let mut out = Vec::new();
+            crate::triggers::called_identifiers(text, |o, word| {
+                if let Some(&n) = names.get(word) {
+                    out.push((o, n));
+                } else if puts
+                    && matches!(word, "put" | "put_nowait")
+                    && text.as_bytes().get((o as usize).wrapping_sub(1)) == Some(&b'.')
+                {
+                    out.push((o, QUEUE_PUT));
+                }
+            });
+            out
         })
         .collect()
 }

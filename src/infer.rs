@@ -259,7 +259,10 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 let v = ev.eval(value);
                 if v.is_array() && *op != Operator::MatMult { v } else { Value::Unknown }
             }
-            BindingKind::ForTarget { iter, path } => project_path(ev.eval(iter).element(), path),
+            BindingKind::ForTarget { iter, path } => {
+                let it = ev.eval(iter);
+                project_path(ev.element_of(&it), path)
+            }
             BindingKind::WithTarget { ctx, path } => {
                 let v = ev.eval(ctx);
                 project_path(enter_value(v), path)
@@ -614,6 +617,44 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         out
     }
 
+    /// The project methods iterating over `v` runs: `__iter__` of an instance's class, then
+    /// `__next__` of what `__iter__` returns (itself, or another project instance).
+    pub fn iteration_methods(&mut self, v: &Value) -> Vec<FuncId> {
+        let mut out = Vec::new();
+        for alt in v.alternatives() {
+            let Value::Instance(c) = alt else { continue };
+            let Some(iter) = self.find_method(*c, "__iter__") else { continue };
+            out.push(iter);
+            let it = self.return_value(iter);
+            for i in it.alternatives() {
+                if let Value::Instance(d) = i
+                    && let Some(next) = self.find_method(*d, "__next__")
+                    && !out.contains(&next)
+                {
+                    out.push(next);
+                }
+            }
+        }
+        out
+    }
+
+    /// What iterating over `v` yields: for a project instance, what its iterator's `__next__`
+    /// returns; otherwise [`Value::element`].
+    pub fn element_of(&mut self, v: &Value) -> Value {
+        if !v.alternatives().iter().any(|a| matches!(a, Value::Instance(_))) {
+            return v.element();
+        }
+        let nexts: Vec<FuncId> = self
+            .iteration_methods(v)
+            .into_iter()
+            .filter(|f| self.index().func(*f).qualname.ends_with(".__next__"))
+            .collect();
+        if nexts.is_empty() {
+            return v.element();
+        }
+        join_all(nexts.into_iter().map(|f| self.return_value(f)))
+    }
+
     pub fn find_method(&mut self, c: ClassId, name: &str) -> Option<FuncId> {
         for class in self.mro(c) {
             if let Some(&f) = self.index().class(class).methods.get(name) {
@@ -777,7 +818,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         self.frames.push(Frame { scope, vars: FxHashMap::default() });
         self.invalidate();
         for g in generators {
-            let elem = self.eval(&g.iter).element();
+            let it = self.eval(&g.iter);
+            let elem = self.element_of(&it);
             self.assign(&g.target, elem);
         }
     }

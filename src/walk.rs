@@ -185,7 +185,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
             Stmt::For(f) => {
                 self.visit_expr(&f.iter);
                 let iter = self.ev.eval(&f.iter);
-                let elem = iter.element();
+                let elem = self.ev.element_of(&iter);
                 self.state.loops.push(LoopInfo { iter });
                 self.walk_loop(|w| w.ev.assign(&f.target, elem.clone()), &f.body);
                 self.state.loops.pop();
@@ -437,7 +437,8 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 self.visit_expr(&g.iter);
             }
             let iter = self.ev.eval(&g.iter);
-            self.ev.assign(&g.target, iter.element());
+            let elem = self.ev.element_of(&iter);
+            self.ev.assign(&g.target, elem);
             self.state.loops.push(LoopInfo { iter });
             for cond in &g.ifs {
                 self.visit_expr(cond);

@@ -164,7 +164,7 @@ fn every_bad_frame_gets_one_error_and_the_next_50_requests_are_answered() {
     c.raw(r#"{"jsonrpc": "2.0", "id": 78, "method": 5}"#);
     let r = c.wait_for(Duration::from_secs(20), |m| m["id"] == 78).expect("an answer");
     assert_eq!(r["error"]["code"], -32600, "{r}");
-    let log = c.stderr_text();
+    let log = c.stderr_containing("header is not UTF-8", Duration::from_secs(10));
     assert!(log.contains("invalid Content-Length `abc`") && log.contains("header is not UTF-8"), "logged: {log}");
     assert_eq!(c.shutdown(), Some(0));
 }
@@ -225,7 +225,8 @@ fn an_endless_header_line_does_not_grow_memory_and_the_server_recovers() {
     assert_eq!(r["error"]["code"], -32601, "answered after the junk: {r}");
     rejected |= c.backlog.iter().any(|m| m["error"]["code"] == -32700 && m["id"].is_null());
     assert!(rejected, "the header line was rejected with a parse error");
-    assert!(c.stderr_text().contains("header line longer than 8192 bytes"), "{}", c.stderr_text());
+    let log = c.stderr_containing("header line longer than 8192 bytes", Duration::from_secs(10));
+    assert!(log.contains("header line longer than 8192 bytes"), "{log}");
     assert_eq!(c.shutdown(), Some(0));
 }
 
@@ -453,7 +454,8 @@ fn lifecycle_errors_follow_the_lsp() {
     let mut c = Client::start(dir.path());
     c.stdin = None;
     assert_eq!(c.wait_exit(Duration::from_secs(10)), Some(1));
-    assert!(c.stderr_text().contains("without a `shutdown`"), "{}", c.stderr_text());
+    let log = c.stderr_containing("without a `shutdown`", Duration::from_secs(10));
+    assert!(log.contains("without a `shutdown`"), "{log}");
 }
 
 fn show_message(c: &mut Client) -> Option<Value> {
@@ -519,8 +521,9 @@ fn a_panic_while_handling_a_request_is_answered_and_the_server_goes_on() {
     assert_eq!(c.published(&u).len(), 1);
     let r = c.request("numgil/testPanic", json!({}));
     assert_eq!(r["error"]["code"], -32603, "{r}");
-    let log = c.stderr_text();
-    assert!(log.contains("internal error while handling request `numgil/testPanic`"), "{log}");
+    let needle = "internal error while handling request `numgil/testPanic`";
+    let log = c.stderr_containing(needle, Duration::from_secs(10));
+    assert!(log.contains(needle), "{log}");
     // Still serving.
     let pulled = c.request("textDocument/diagnostic", json!({ "textDocument": { "uri": u } }));
     assert_eq!(pulled["result"]["items"].as_array().map(Vec::len), Some(1), "{pulled}");

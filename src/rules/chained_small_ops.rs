@@ -1,6 +1,8 @@
 //! ## What it does
 //! Flags a `for` loop over the rows of a 2-D array whose body runs two or more numpy operations
-//! on each row, in code that runs in a thread task.
+//! on each row, and an innermost loop over indices (`range`, `np.ndindex`; a pixel loop)
+//! whose every pass runs two or more numpy operations on tiny arrays (a pixel of an image,
+//! an array built from a list literal), in code that runs in a thread task.
 //!
 //! ## Why is this bad?
 //! Every numpy call re-takes the GIL to start and, for inputs of 500 elements or fewer, keeps it
@@ -11,7 +13,8 @@
 //! of the kernel is below).
 //!
 //! Only the row loop is reported; a chain of small calls outside a loop costs little.
-//! Loops over lists, ranges, 1-D arrays (NG102) or arrays of unknown rank are not flagged.
+//! Loops over lists, 1-D arrays (NG102) or arrays of unknown rank are not flagged, nor a range
+//! loop of at most 500 literal passes.
 //!
 //! ## Example
 //! ```python
@@ -31,7 +34,7 @@
 use super::helpers::mentions;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
 use crate::value::Value;
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
 pub static META: RuleMeta = RuleMeta {
@@ -49,6 +52,17 @@ pub fn message(n: usize) -> String {
     format!("{n} numpy operations per row in a Python loop: each call re-takes the GIL, so the pool serialises")
 }
 
+/// The message for a loop over indices (pixels, elements) whose passes work on tiny arrays.
+pub fn per_pass_message(n: usize) -> String {
+    format!(
+        "{n} numpy operations on tiny arrays per pass of a Python loop over indices: each holds the GIL, so the pool serialises"
+    )
+}
+
+pub fn per_pass_fix_title() -> String {
+    "compute all passes at once on the whole array (broadcasting, boolean masks, `np.where`)".into()
+}
+
 pub fn fix_title() -> String {
     "batch the loop into operations over the whole 2-D array (`axis=1`, broadcasting)".into()
 }
@@ -60,6 +74,14 @@ impl Rule for ChainedSmallOps {
 
     fn check_stmt<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt) {
         let Stmt::For(f) = stmt else { return };
+        if index_loop(checker, f) {
+            let count = super::helpers::small_ops_per_pass(checker, &f.body);
+            if count >= 2 {
+                let header = TextRange::new(f.range.start(), f.iter.end());
+                checker.report(&META, header, per_pass_message(count), Some(per_pass_fix_title()), None);
+            }
+            return;
+        }
         let Expr::Name(target) = &*f.target else { return };
         if !matches!(checker.value(&f.iter), Value::Array(a) if a.ndim.is_some_and(|n| n >= 2)) {
             return;
@@ -73,6 +95,34 @@ impl Rule for ChainedSmallOps {
             checker.report(&META, header, message(count), Some(fix_title()), None);
         }
     }
+}
+
+/// An innermost loop over indices (`range(...)` that is not a short literal range, or
+/// `np.ndindex(...)`): no loop nested in its body.
+fn index_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> bool {
+    let Expr::Call(c) = &*f.iter else { return false };
+    let callee = checker.value(&c.func);
+    let is_index = match callee.qualified() {
+        Some("builtins.range") => {
+            super::python_loop_over_array::literal_trip_count(&c.arguments.args).is_none_or(|n| n > SMALL_LOOP)
+        }
+        Some("numpy.ndindex") => true,
+        _ => false,
+    };
+    is_index && !has_loop(&f.body)
+}
+
+/// Loops over a literal range this short are not reported.
+const SMALL_LOOP: i64 = 500;
+
+fn has_loop(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match s {
+        Stmt::For(_) | Stmt::While(_) => true,
+        Stmt::If(x) => has_loop(&x.body) || x.elif_else_clauses.iter().any(|c| has_loop(&c.body)),
+        Stmt::With(w) => has_loop(&w.body),
+        Stmt::Try(t) => has_loop(&t.body) || has_loop(&t.orelse) || has_loop(&t.finalbody),
+        _ => false,
+    })
 }
 
 /// Count numpy calls taking the row, method calls on the row, and arithmetic with the row.

@@ -140,3 +140,77 @@ pub fn for_each_expr<'x, 'a, 'p, 'cc>(
         ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
     }
 }
+
+/// How many numpy operations one pass of a loop body does on small arrays: a pixel of a known
+/// image indexed by scalars (`img[y, x]` of an (H, W, 3) image), an array built
+/// from a list literal (`np.array([i, i, i, 255])`), and names the body binds to either or to
+/// an operation on them. Counted: numpy calls, array methods, arithmetic and comparisons with
+/// such an operand. Each holds the GIL for its whole (tiny) run, so a loop of them is NG203's
+/// (and not a plain per-element loop's, NG102) to report.
+pub fn small_ops_per_pass<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt]) -> usize {
+    let mut small: Vec<&'a str> = Vec::new();
+    let mut count = 0;
+    // Names first, in order: `temp = np.array([...])`, `px = img[y, x]`, `d = px - temp`.
+    let mut stmts: Vec<&'a Stmt> = body.iter().rev().collect();
+    while let Some(s) = stmts.pop() {
+        match s {
+            Stmt::Assign(a) if a.targets.len() == 1 => {
+                if let Expr::Name(n) = &a.targets[0]
+                    && is_small(checker, &a.value, &small)
+                {
+                    small.push(n.id.as_str());
+                }
+            }
+            Stmt::If(x) => {
+                stmts.extend(x.body.iter().chain(x.elif_else_clauses.iter().flat_map(|c| c.body.iter())).rev())
+            }
+            Stmt::For(x) => stmts.extend(x.body.iter().rev()),
+            Stmt::While(x) => stmts.extend(x.body.iter().rev()),
+            Stmt::With(x) => stmts.extend(x.body.iter().rev()),
+            _ => {}
+        }
+    }
+    for_each_expr(checker, body, &mut |checker, e| {
+        let counted = match e {
+            Expr::Call(c) => {
+                let numpy = checker.value(&c.func).qualified().is_some_and(|q| q.starts_with("numpy."))
+                    && c.arguments.args.iter().any(|a| is_small(checker, a, &small));
+                let method = matches!(&*c.func, Expr::Attribute(a) if is_small(checker, &a.value, &small));
+                // Building one: `np.array([i, i, i, 255])`.
+                numpy || method || is_small(checker, e, &small)
+            }
+            Expr::BinOp(b) => is_small(checker, &b.left, &small) || is_small(checker, &b.right, &small),
+            Expr::Compare(c) => {
+                is_small(checker, &c.left, &small) || c.comparators.iter().any(|x| is_small(checker, x, &small))
+            }
+            _ => false,
+        };
+        count += usize::from(counted);
+    });
+    count
+}
+
+/// A small array: see [`small_ops_per_pass`].
+fn is_small<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr, small: &[&str]) -> bool {
+    match e {
+        Expr::Name(n) => small.contains(&n.id.as_str()),
+        Expr::Subscript(s) => {
+            let indices: Vec<&Expr> = match &*s.slice {
+                Expr::Tuple(t) => t.elts.iter().collect(),
+                one => vec![one],
+            };
+            let scalar = |i: &Expr| matches!(i, Expr::Name(_) | Expr::NumberLiteral(_) | Expr::BinOp(_));
+            // A pixel: every axis but the last (channels) picked by a scalar, of an array of
+            // three or more axes (a row of a 2-D array may be long: it is not counted).
+            indices.len() >= 2
+                && indices.iter().all(|i| scalar(i))
+                && matches!(checker.value(&s.value), Value::Array(a) if a.ndim.is_some_and(|n| n as usize == indices.len() + 1))
+        }
+        Expr::Call(c) => {
+            checker.value(&c.func).qualified().is_some_and(|q| matches!(q, "numpy.array" | "numpy.asarray"))
+                && matches!(c.arguments.args.first(), Some(Expr::List(l)) if l.elts.len() <= 500)
+        }
+        Expr::BinOp(b) => is_small(checker, &b.left, small) || is_small(checker, &b.right, small),
+        _ => false,
+    }
+}

@@ -210,7 +210,8 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         let mut subscripts = Vec::new();
         let mut calls_project = false;
         collect_body(checker, &inner.body, &mut subscripts, &mut calls_project);
-        if calls_project {
+        // Tiny numpy operations on each pixel are NG203's to report.
+        if calls_project || super::helpers::small_ops_per_pass(checker, &inner.body) >= 2 {
             continue;
         }
         if subscripts.into_iter().any(|e| indexes_element_with(checker, e, var.id.as_str())) {
@@ -318,7 +319,7 @@ fn indexed_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) 
 const SMALL_LOOP: i64 = 500;
 
 /// The number of iterations of `range(...)` when every bound is an integer literal.
-fn literal_trip_count(args: &[Expr]) -> Option<i64> {
+pub fn literal_trip_count(args: &[Expr]) -> Option<i64> {
     let lit = |e: &Expr| -> Option<i64> {
         match e {
             Expr::NumberLiteral(n) => n.value.as_int().and_then(|v| v.as_i64()),
@@ -344,8 +345,8 @@ fn literal_trip_count(args: &[Expr]) -> Option<i64> {
     Some(if span <= 0 { 0 } else { span.saturating_sub(1) / step + 1 })
 }
 
-/// `a[i] = <expr>` or `a[i] += <expr>` on a known 1-D array, with no numpy call in the loop
-/// body (a per-element store of a Python scalar).
+/// `a[i] = <expr>` or `a[i] += <expr>` on a known 1-D array, with no whole-array work in the
+/// loop body (a per-element store of a Python scalar).
 fn stores_elements<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt], i: &str) -> bool {
     let mut store = false;
     let mut numpy_call = false;
@@ -383,12 +384,25 @@ fn stores_elements<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt], 
             store = true;
         }
     }
-    super::helpers::for_each_expr(checker, body, &mut |checker, e| {
-        if let Expr::Call(c) = e
-            && callee_name(checker, c).is_some_and(|q| q.starts_with("numpy."))
-        {
-            numpy_call = true;
+    // Whole-array work in the pass: a numpy function, a method of an array, a project
+    // function (as for pixel loops, a grid of heavy calls is not per-element work), or arithmetic
+    // or a comparison with an array (`p[k] = (y == k).mean()` is one pass per class).
+    let whole = |checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr| matches!(checker.value(e), Value::Array(a) if a.ndim.is_none_or(|n| n >= 1));
+    super::helpers::for_each_expr(checker, body, &mut |checker, e| match e {
+        Expr::Call(c) => {
+            let method_of_array = matches!(&*c.func, Expr::Attribute(a) if whole(checker, &a.value));
+            let project = checker.value(&c.func).alternatives().iter().any(|v| {
+                matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_))
+            });
+            if method_of_array || project || callee_name(checker, c).is_some_and(|q| q.starts_with("numpy.")) {
+                numpy_call = true;
+            }
         }
+        Expr::BinOp(b) if whole(checker, &b.left) || whole(checker, &b.right) => numpy_call = true,
+        Expr::Compare(c) if whole(checker, &c.left) || c.comparators.iter().any(|x| whole(checker, x)) => {
+            numpy_call = true
+        }
+        _ => {}
     });
     store && !numpy_call
 }

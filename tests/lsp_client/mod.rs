@@ -224,6 +224,19 @@ impl Client {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// The server's stderr once it contains `needle` (its reader thread may lag behind the
+    /// responses on a loaded machine), or as it is after `timeout`.
+    pub fn stderr_containing(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.stderr_text();
+            if text.contains(needle) || Instant::now() >= deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Wait for the server to exit by itself; its exit code, or `None` (then it is killed).
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
         let deadline = Instant::now() + timeout;
