@@ -631,6 +631,24 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
         }
     }
 
+    /// Applying a project decorator is a call: `@dec def f` passes `f` to `dec`'s first
+    /// parameter (for `@dec(args)`, to the first parameter of what `dec(args)` returns).
+    fn decorate(&mut self, def: &'a ast::StmtFunctionDef) {
+        let scopes = self.cx.index.module_scopes(self.file);
+        let Some(&local) = scopes.function_at.get(&def.range.start()) else { return };
+        let decorated = Value::Function(FuncId { file: self.file, local });
+        let mut ev = self.ev();
+        for d in def.decorator_list.iter().rev() {
+            let dec = ev.eval(&d.expression);
+            for alt in dec.alternatives() {
+                if matches!(alt, Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_)) {
+                    self.sites += 1;
+                    self.entries.extend(entries_of(&mut ev, alt, vec![decorated.clone()], Vec::new()));
+                }
+            }
+        }
+    }
+
     fn call(&mut self, call: &'a ast::ExprCall) {
         self.sites += 1;
         let mut ev = self.ev();
@@ -692,6 +710,7 @@ impl<'a> Visitor<'a> for CallVisitor<'a, '_, '_> {
                 for d in &def.decorator_list {
                     self.visit_decorator(d);
                 }
+                self.decorate(def);
                 self.defaults(def.range.start(), Some(&def.parameters));
                 if self.shallow {
                     return;

@@ -145,11 +145,31 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     pub fn lookup(&mut self, name: &str) -> Value {
         let v = self.lookup_unchecked(name);
-        // A dict stored into elsewhere (`d["k"] = f`) holds more than its literal says.
-        if matches!(v, Value::DictOf(_)) && self.scopes().mutated_containers.contains(name) {
-            return Value::Dict;
+        if matches!(v, Value::DictOf(_)) {
+            return self.with_container_stores(self.file, name, v);
         }
         v
+    }
+
+    /// A dict literal joined with what the module stores into the name anywhere
+    /// (`d["k"] = f`, `d.update({"k": g})`), flow-insensitively; a store numgil cannot see
+    /// (`d[key] = v` with a computed key, `d.update(other)`) leaves a dict of unknown values.
+    fn with_container_stores(&mut self, file: u32, name: &str, v: Value) -> Value {
+        let Some(stores) = self.index().module_scopes(file).container_stores.get(name) else {
+            return v;
+        };
+        let stores = stores.clone();
+        let keys: Vec<Option<String>> = stores.iter().map(|s| s.key.and_then(literal_key)).collect();
+        if self.depth > MAX_DEPTH || stores.iter().zip(&keys).any(|(s, k)| k.is_none() || s.value.is_none()) {
+            return Value::Dict;
+        }
+        let mut items = Vec::new();
+        for (s, key) in stores.into_iter().zip(keys) {
+            let Some(value) = s.value else { continue };
+            let stored = self.child(file, s.scope).eval(value);
+            items.push((key, stored));
+        }
+        v.join(&Value::dict_of(items))
     }
 
     fn lookup_unchecked(&mut self, name: &str) -> Value {
@@ -523,9 +543,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let scopes = &self.index().module_scopes(m);
         if let Some(ids) = scopes.scopes[0].bindings.get(attr) {
             let ids = ids.clone();
-            let mutated = scopes.mutated_containers.contains(attr);
             let v = self.child(m, 0).bindings_value(m, &ids);
-            return if mutated && matches!(v, Value::DictOf(_)) { Value::Dict } else { v };
+            return if matches!(v, Value::DictOf(_)) { self.with_container_stores(m, attr, v) } else { v };
         }
         let sub = format!("{}.{attr}", self.index().modules[m as usize].name);
         match self.index().module_named(&sub, m) {

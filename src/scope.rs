@@ -61,6 +61,16 @@ impl std::ops::Deref for BindingIds {
     }
 }
 
+/// One store into a container: `d[key] = value`, or a key of `d.update({...})`. `None` for a
+/// key or a value numgil cannot see (`d.update(other)`, a
+/// nested `d["a"]["b"] = v`, `d[k] += v`).
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerStore<'a> {
+    pub scope: ScopeId,
+    pub key: Option<&'a Expr>,
+    pub value: Option<&'a Expr>,
+}
+
 /// How a name got its value.
 #[derive(Debug, Clone)]
 pub enum BindingKind<'a> {
@@ -246,9 +256,9 @@ pub struct ModuleScopes<'a> {
     pub function_at: FxHashMap<TextSize, LocalFunc>,
     /// Start offset of a class node → its class.
     pub class_at: FxHashMap<TextSize, LocalClass>,
-    /// Names stored into by subscript (`d["k"] = v`) or `.update(...)` anywhere in the module:
-    /// what their dict literal says they hold is not all they hold.
-    pub mutated_containers: FxHashSet<&'a str>,
+    /// Names stored into by subscript (`d["k"] = v`) or `.update(...)` anywhere in the module,
+    /// with what was stored: their dict literal is not all they hold.
+    pub container_stores: FxHashMap<&'a str, Vec<ContainerStore<'a>>>,
 }
 
 pub const MODULE_SCOPE: ScopeId = 0;
@@ -283,7 +293,7 @@ impl<'a> ModuleScopes<'a> {
                 comprehension_scopes: FxHashMap::default(),
                 function_at: FxHashMap::default(),
                 class_at: FxHashMap::default(),
-                mutated_containers: FxHashSet::default(),
+                container_stores: FxHashMap::default(),
             },
             scope: MODULE_SCOPE,
             module: module.to_string(),
@@ -738,7 +748,7 @@ impl<'a> Binder<'a> {
             Stmt::Assign(a) => {
                 self.expr(&a.value);
                 for t in &a.targets {
-                    self.note_container_store(t);
+                    self.note_container_store(t, Some(&a.value));
                     self.self_attr(t, Some(&a.value), None);
                     self.target(t, &mut Vec::new(), &|path| BindingKind::Assign { value: &a.value, path });
                 }
@@ -1057,7 +1067,23 @@ impl<'a> Binder<'a> {
                     && matches!(a.attr.as_str(), "update" | "setdefault" | "__setitem__")
                     && let Expr::Name(n) = &*a.value
                 {
-                    self.out.mutated_containers.insert(n.id.as_str());
+                    let scope = self.scope;
+                    let args = &c.arguments.args;
+                    let mut stores: Vec<ContainerStore<'a>> = Vec::new();
+                    match (a.attr.as_str(), args.first(), args.get(1)) {
+                        ("update", Some(Expr::Dict(d)), None) if c.arguments.keywords.is_empty() => {
+                            for item in &d.items {
+                                // `**other` inside the literal: not seen.
+                                let value = item.key.as_ref().map(|_| &item.value);
+                                stores.push(ContainerStore { scope, key: item.key.as_ref(), value });
+                            }
+                        }
+                        ("setdefault" | "__setitem__", Some(k), Some(v)) => {
+                            stores.push(ContainerStore { scope, key: Some(k), value: Some(v) });
+                        }
+                        _ => stores.push(ContainerStore { scope, key: None, value: None }),
+                    }
+                    self.out.container_stores.entry(n.id.as_str()).or_default().extend(stores);
                 }
                 ruff_python_ast::visitor::walk_expr(&mut ExprWalker(self), expr)
             }
@@ -1065,17 +1091,26 @@ impl<'a> Binder<'a> {
         }
     }
 
-    /// `d["k"] = v`, `d["a"]["b"] = v`, `d.update(...)`: the name `d` holds more than its
-    /// literal.
-    fn note_container_store(&mut self, target: &'a Expr) {
+    /// `d["k"] = v`, `d["a"]["b"] = v`: the name `d` holds more than its literal; a direct
+    /// store records its key and value.
+    fn note_container_store(&mut self, target: &'a Expr, value: Option<&'a Expr>) {
         let mut e = target;
+        let mut depth = 0;
+        let mut key = None;
         while let Expr::Subscript(s) = e {
+            key = Some(&*s.slice);
             e = &s.value;
+            depth += 1;
         }
         if let Expr::Name(n) = e
-            && !std::ptr::eq(e, target)
+            && depth > 0
         {
-            self.out.mutated_containers.insert(n.id.as_str());
+            let store = if depth == 1 {
+                ContainerStore { scope: self.scope, key, value }
+            } else {
+                ContainerStore { scope: self.scope, key: None, value: None }
+            };
+            self.out.container_stores.entry(n.id.as_str()).or_default().push(store);
         }
     }
 }
