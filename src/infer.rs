@@ -33,6 +33,10 @@ const MAX_SUBCLASSES: usize = 24;
 
 const MAX_DEPTH: u32 = 6;
 
+/// A dict stored into in more places than this (a registry) holds values numgil does not
+/// follow one by one.
+const MAX_CONTAINER_STORES: usize = 64;
+
 /// Memo tables shared by the evaluators of one walk (one thread).
 #[derive(Default)]
 pub struct EvalCache {
@@ -40,12 +44,14 @@ pub struct EvalCache {
     returns: FxHashMap<FuncId, Value>,
     in_progress: FxHashSet<FuncId>,
     class_attrs: FxHashMap<(ClassId, String), Value>,
+    /// What a module's stores into a dict name add (`d["k"] = f`), per (file, name).
+    container_stores: FxHashMap<(u32, String), Value>,
 }
 
 impl EvalCache {
     /// Entries held (bindings, returns and attributes).
     pub fn len(&self) -> usize {
-        self.bindings.len() + self.returns.len() + self.class_attrs.len()
+        self.bindings.len() + self.returns.len() + self.class_attrs.len() + self.container_stores.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -158,18 +164,30 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let Some(stores) = self.index().module_scopes(file).container_stores.get(name) else {
             return v;
         };
-        let stores = stores.clone();
+        let key = (file, name.to_string());
+        if let Some(added) = self.cx.cache.borrow().container_stores.get(&key) {
+            return if *added == Value::Dict { Value::Dict } else { v.join(added) };
+        }
         let keys: Vec<Option<String>> = stores.iter().map(|s| s.key.and_then(literal_key)).collect();
-        if self.depth > MAX_DEPTH || stores.iter().zip(&keys).any(|(s, k)| k.is_none() || s.value.is_none()) {
+        if self.depth > MAX_DEPTH
+            || stores.len() > MAX_CONTAINER_STORES
+            || stores.iter().zip(&keys).any(|(s, k)| k.is_none() || s.value.is_none())
+        {
+            self.cx.cache.borrow_mut().container_stores.insert(key, Value::Dict);
             return Value::Dict;
         }
+        let stores = stores.clone();
+        // A store that reads the dict itself (`d["b"] = d["a"]`) sees the literal only.
+        self.cx.cache.borrow_mut().container_stores.insert(key.clone(), Value::dict_of(Vec::new()));
         let mut items = Vec::new();
-        for (s, key) in stores.into_iter().zip(keys) {
+        for (s, k) in stores.into_iter().zip(keys) {
             let Some(value) = s.value else { continue };
             let stored = self.child(file, s.scope).eval(value);
-            items.push((key, stored));
+            items.push((k, stored));
         }
-        v.join(&Value::dict_of(items))
+        let added = Value::dict_of(items);
+        self.cx.cache.borrow_mut().container_stores.insert(key, added.clone());
+        v.join(&added)
     }
 
     fn lookup_unchecked(&mut self, name: &str) -> Value {

@@ -178,3 +178,27 @@ fn a_def_without_a_name_beside_a_long_line_of_spaces() {
     let (code, out, _) = check(dir.path());
     assert!(matches!(code, Some(0 | 1)), "{}", &out[..out.len().min(500)]);
 }
+
+#[test]
+fn a_dict_whose_stores_read_each_other() {
+    // `REG["k1"] = REG["k0"]`, ... sixty stores: every lookup of `REG` once evaluated every
+    // store, each of which looked `REG` up again (minutes, at six levels); the stores are now
+    // evaluated once per name, and a dict stored into in more places than a bound is a plain
+    // dict.
+    let mut src =
+        String::from("from concurrent.futures import ThreadPoolExecutor\nimport numpy as np\nREG = {'k0': np.sum}\n");
+    for i in 1..60 {
+        src.push_str(&format!("REG['k{i}'] = REG['k{}']\n", i - 1));
+    }
+    for j in 0..200 {
+        src.push_str(&format!("def task{j}(a):\n    f = REG['k{}']\n    return f(a) + sum(a)\n", j % 60));
+    }
+    src.push_str("def main():\n    with ThreadPoolExecutor() as ex:\n");
+    for j in 0..200 {
+        src.push_str(&format!("        ex.submit(task{j}, np.zeros(1000))\n"));
+    }
+    let dir = project(&[("registry.py", src)]);
+    let (code, out, _) = check(dir.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(out.matches("NG101").count(), 200, "{out}");
+}
