@@ -131,7 +131,7 @@ pub fn any_in(offsets: &[u32], range: TextRange) -> bool {
 /// identifier before it: linear, and cheaper than an automaton over thousands of names.
 pub fn called_identifiers<'t>(text: &'t str, mut found: impl FnMut(u32, &'t str)) {
     let bytes = text.as_bytes();
-    for (paren, _) in text.match_indices('(') {
+    for paren in memchr::memchr_iter(b'(', bytes) {
         let mut end = paren;
         while end > 0 && matches!(bytes[end - 1], b' ' | b'\t') {
             end -= 1;
