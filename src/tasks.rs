@@ -62,8 +62,12 @@ fn qt_thread_base(q: &str) -> Option<&'static str> {
 }
 
 /// Decorators that make calling the function run it in a worker thread.
-const WORKER_DECORATORS: &[&str] =
-    &["napari.qt.threading.thread_worker", "napari.qt.thread_worker", "superqt.utils.thread_worker"];
+const WORKER_DECORATORS: &[&str] = &[
+    "napari.qt.threading.thread_worker",
+    "napari.qt.thread_worker",
+    "superqt.utils.thread_worker",
+    "superqt.utils._qthreading.thread_worker",
+];
 
 impl DiscoveryHooks {
     /// `class W(threading.Thread)`, `class W(QThread)`, `class R(QRunnable)`: `run` is a task.
@@ -425,7 +429,12 @@ pub fn launcher_site<'a>(
                     data,
                 ))
             }
-            "napari.qt.threading.create_worker" | "napari.qt.create_worker" | "superqt.utils.create_worker" => {
+            // superqt's own module path too: napari's `create_worker` wraps
+            // `superqt.utils._qthreading.create_worker`.
+            "napari.qt.threading.create_worker"
+            | "napari.qt.create_worker"
+            | "superqt.utils.create_worker"
+            | "superqt.utils._qthreading.create_worker" => {
                 let f = ev.eval(args.first()?);
                 let rest: Vec<Value> = args[1..].iter().map(|e| ev.eval(e)).collect();
                 let kwargs: Vec<(String, Value)> =
