@@ -148,12 +148,13 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
                 return names;
             }
             let scopes = index.module_scopes(file as u32);
+            let cx = Context::new(index, &no_facts);
             for (local, func) in scopes.functions.iter().enumerate() {
                 let r = func.node.range();
                 if t.may_launch(r)
                     && let Some(n) = func.qualname.rsplit('.').next()
                 {
-                    names.push((n, may_return_pool(index, &no_facts, file as u32, local, r)));
+                    names.push((n, may_return_pool(&cx, file as u32, local, r)));
                 }
             }
             // Thread classes (`class W(Thread)`, `QRunnable`): constructing one hands it its data.
@@ -260,16 +261,16 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
         .collect()
 }
 
-/// Whether a function with a pool word in its text returns a pool (evaluated without facts:
-/// a factory builds its pool itself).
-fn may_return_pool(index: &ProjectIndex, facts: &ProgramFacts, file: u32, local: usize, r: TextRange) -> bool {
-    let text = index.modules[file as usize].source.text.as_str();
-    if !POOL_WORDS.iter().any(|w| text[r].contains(w)) || !text[r].contains("return") {
+/// Whether a function with a pool word in its text returns a pool (with no facts in `cx`, as
+/// the first round asks: a factory builds its pool itself).
+fn may_return_pool(cx: &Context, file: u32, local: usize, r: TextRange) -> bool {
+    let text = cx.index.modules[file as usize].source.text.as_str();
+    let f = FuncId { file, local: local as u32 };
+    let lambda = matches!(cx.index.func(f).body(), crate::scope::FuncBody::Expr(_));
+    if !POOL_WORDS.iter().any(|w| text[r].contains(w)) || !(lambda || text[r].contains("return")) {
         return false;
     }
-    let cx = Context::new(index, facts);
-    let f = FuncId { file, local: local as u32 };
-    let mut ev = Evaluator::new(&cx, file, index.func(f).parent_scope);
+    let mut ev = Evaluator::new(cx, file, cx.index.func(f).parent_scope);
     ev.return_value(f).holds_pool(2)
 }
 
@@ -318,12 +319,8 @@ pub fn indirect_launch_offsets(index: &ProjectIndex, facts: &ProgramFacts, trigg
             let cx = Context::new(index, facts);
             for (local, func) in index.module_scopes(file as u32).functions.iter().enumerate() {
                 let r = func.node.range();
-                if !t.may_launch(r) || !POOL_WORDS.iter().any(|w| text[r].contains(w)) {
-                    continue;
-                }
-                let f = FuncId { file: file as u32, local: local as u32 };
-                let mut ev = Evaluator::new(&cx, f.file, func.parent_scope);
-                if ev.return_value(f).holds_pool(2)
+                if t.may_launch(r)
+                    && may_return_pool(&cx, file as u32, local, r)
                     && let Some(n) = func.qualname.rsplit('.').next()
                 {
                     names.push(n);
