@@ -146,10 +146,8 @@ fn whole_array_work_per_element<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'
             Expr::Compare(c) if c.comparators.len() == 1 => vec![(&*c.left, &c.comparators[0])],
             Expr::BinOp(b) => vec![(&*b.left, &*b.right)],
             Expr::Call(c) => {
-                let project = checker.value(&c.func).alternatives().iter().any(|v| {
-                    matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_))
-                });
-                if project && c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)).any(uses_var)
+                if calls_project_code(checker, c)
+                    && c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)).any(uses_var)
                 {
                     heavy = true;
                 }
@@ -171,6 +169,15 @@ fn whole_array_work_per_element<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'
         }
     });
     heavy
+}
+
+/// Whether a call may run project code: a project function, bound method, class or partial.
+fn calls_project_code<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ast::ExprCall) -> bool {
+    checker
+        .value(&call.func)
+        .alternatives()
+        .iter()
+        .any(|v| matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_)))
 }
 
 fn target_names<'a>(target: &'a Expr, out: &mut Vec<&'a str>) {
@@ -235,16 +242,7 @@ fn collect_body<'a>(
 ) {
     super::helpers::for_each_expr(checker, body, &mut |checker, e| match e {
         Expr::Subscript(_) => out.push(e),
-        Expr::Call(c) => {
-            let callee = checker.value(&c.func);
-            if callee
-                .alternatives()
-                .iter()
-                .any(|v| matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_)))
-            {
-                *calls = true;
-            }
-        }
+        Expr::Call(c) if calls_project_code(checker, c) => *calls = true,
         _ => {}
     });
 }
@@ -391,10 +389,10 @@ fn stores_elements<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt], 
     super::helpers::for_each_expr(checker, body, &mut |checker, e| match e {
         Expr::Call(c) => {
             let method_of_array = matches!(&*c.func, Expr::Attribute(a) if whole(checker, &a.value));
-            let project = checker.value(&c.func).alternatives().iter().any(|v| {
-                matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_))
-            });
-            if method_of_array || project || callee_name(checker, c).is_some_and(|q| q.starts_with("numpy.")) {
+            if method_of_array
+                || calls_project_code(checker, c)
+                || callee_name(checker, c).is_some_and(|q| q.starts_with("numpy."))
+            {
                 numpy_call = true;
             }
         }
