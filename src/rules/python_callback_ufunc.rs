@@ -3,8 +3,11 @@
 //! thread task), and `np.apply_along_axis` / `np.piecewise` / `xarray.apply_ufunc(...,
 //! vectorize=True)` with Python callables there. A
 //! callback that is itself a numpy function or ufunc, or a C builtin (`np.apply_along_axis(
-//! np.bincount, 1, m)`, `math.fsum`), is not a Python callback and is not reported, nor is one
-//! numgil cannot resolve.
+//! np.bincount, 1, m)`, `math.fsum`), is not a Python callback and is not reported. A
+//! callable numgil cannot resolve (a parameter filled by the library's user, as in
+//! `dask.array.apply_along_axis`) is reported for `np.apply_along_axis` only: its per-slice loop
+//! is Python code in numpy whatever the callback, and a callback nobody in the project names is
+//! almost always the user's Python function.
 //!
 //! ## Why is this bad?
 //! These look like numpy operations but call a Python function once per element (`np.vectorize`,
@@ -130,8 +133,9 @@ fn vectorizing_apply_ufunc<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a 
 }
 
 /// Whether `np.apply_along_axis(func1d, ...)` is given a Python function: a lambda, a project
-/// function or a bound method. A numpy function or ufunc (`np.bincount`, `np.sort`), a C
-/// builtin or an unresolved callable is not reported.
+/// function or a bound method, or a callable nothing is known of (a parameter no call site in
+/// the project fills). A numpy function or ufunc (`np.bincount`, `np.sort`) or a C builtin is
+/// not reported.
 fn apply_along_axis_callback<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> bool {
     let func1d = call
         .arguments
@@ -141,6 +145,7 @@ fn apply_along_axis_callback<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'
         .map(|k| &k.value)
         .or_else(|| call.arguments.args.first());
     match func1d {
+        Some(e @ (Expr::Name(_) | Expr::Attribute(_))) if matches!(checker.value(e), Value::Unknown) => true,
         Some(e) => is_python_callable(checker, e),
         None => false,
     }
