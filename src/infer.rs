@@ -46,12 +46,18 @@ pub struct EvalCache {
     class_attrs: FxHashMap<(ClassId, String), Value>,
     /// What a module's stores into a dict name add (`d["k"] = f`), per (file, name).
     container_stores: FxHashMap<(u32, String), Value>,
+    /// Which parameters of a function its body uses as arrays (`crate::usage`).
+    array_usage: FxHashMap<FuncId, Arc<[bool]>>,
 }
 
 impl EvalCache {
     /// Entries held (bindings, returns and attributes).
     pub fn len(&self) -> usize {
-        self.bindings.len() + self.returns.len() + self.class_attrs.len() + self.container_stores.len()
+        self.bindings.len()
+            + self.returns.len()
+            + self.class_attrs.len()
+            + self.container_stores.len()
+            + self.array_usage.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -345,8 +351,32 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     }
 
     /// A parameter's value: an annotation wins; then facts from launcher sites and task
-    /// callers; `self` of a method is an instance of its class.
+    /// callers; `self` of a method is an instance of its class; then what the body does with
+    /// it (`crate::usage`): an array of unknown rank if it is used as one.
     pub fn param_value(&mut self, func: FuncId, index: usize) -> Value {
+        let v = self.declared_or_flowing_param(func, index);
+        if v != Value::Unknown || !self.used_as_array(func, index) {
+            return v;
+        }
+        Value::unknown_array()
+    }
+
+    /// Whether the body of `func` uses its parameter `index` as an array before rebinding it.
+    fn used_as_array(&mut self, func: FuncId, index: usize) -> bool {
+        let cached = self.cx.cache.borrow().array_usage.get(&func).cloned();
+        let usage = match cached {
+            Some(u) => u,
+            None => {
+                let scopes = self.index().module_scopes(func.file);
+                let u: Arc<[bool]> = crate::usage::array_parameters(scopes, self.index().func(func)).into();
+                self.cx.cache.borrow_mut().array_usage.insert(func, u.clone());
+                u
+            }
+        };
+        usage.get(index).copied().unwrap_or(false)
+    }
+
+    fn declared_or_flowing_param(&mut self, func: FuncId, index: usize) -> Value {
         let info = self.index().func(func);
         let params = info.params();
         let flow = match self.cx.facts.params.get(&func).and_then(|v| v.get(index)) {
@@ -815,7 +845,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 let Some(&scope) = self.scopes().comprehension_scopes.get(&c.range.start()) else {
                     return Value::Dict;
                 };
-                self.push_comprehension(scope, &c.generators);
+                self.push_comprehension(scope, &c.generators, &[&c.value]);
                 let v = self.eval(&c.value);
                 self.frames.pop();
                 self.invalidate();
@@ -843,7 +873,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let Some(&scope) = self.scopes().comprehension_scopes.get(&start) else {
             return Value::Unknown;
         };
-        self.push_comprehension(scope, generators);
+        self.push_comprehension(scope, generators, &[elt]);
         let v = self.eval(elt);
         self.frames.pop();
         self.invalidate();
@@ -851,14 +881,31 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     }
 
     /// Push a frame for a comprehension scope with its targets bound to iterable elements.
-    pub fn push_comprehension(&mut self, scope: ScopeId, generators: &'a [ast::Comprehension]) {
+    /// `elts` are the element expressions, where a target's uses may show it is an array.
+    pub fn push_comprehension(&mut self, scope: ScopeId, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
         self.frames.push(Frame { scope, vars: FxHashMap::default() });
         self.invalidate();
         for g in generators {
             let it = self.eval(&g.iter);
             let elem = self.element_of(&it);
-            self.assign(&g.target, elem);
+            let mut uses: Vec<&Expr> = elts.to_vec();
+            uses.extend(g.ifs.iter());
+            self.bind_loop_target(&g.target, elem, &uses, &[]);
         }
+    }
+
+    /// Bind a loop or comprehension target to the iterable's element; a plain name whose
+    /// element nothing tells, used as an array in `uses` or `body`, is an array of unknown
+    /// rank (`crate::usage`).
+    pub fn bind_loop_target(&mut self, target: &'a Expr, elem: Value, uses: &[&Expr], body: &[ast::Stmt]) {
+        if elem == Value::Unknown
+            && let Expr::Name(n) = target
+            && crate::usage::target_used_as_array(self.scopes(), self.current_scope(), n.id.as_str(), uses, body)
+        {
+            self.set_var(n.id.as_str(), Value::unknown_array());
+            return;
+        }
+        self.assign(target, elem);
     }
 
     /// Bind an assignment target in the innermost frame (names only; tuples unpack).

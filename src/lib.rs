@@ -30,6 +30,7 @@ pub mod source;
 pub mod suppress;
 pub mod tasks;
 pub mod triggers;
+pub mod usage;
 pub mod value;
 pub mod walk;
 
@@ -75,6 +76,11 @@ fn check_freeing(
     let mut diags = lint::lint(&index, &graph, triggers, settings);
     if settings.enabled(rules::process_pool_array_transfer::META.code) {
         diags.extend(rules::process_pool_array_transfer::check(&index, &graph));
+    }
+    if settings.enabled(rules::numba_jit_holds_gil::META.code) {
+        let everywhere = settings.scope == config::Scope::Everywhere;
+        let task_of = |f| lint::task_context(&index, &graph, f);
+        diags.extend(rules::numba_jit_holds_gil::check(&index, task_of, everywhere));
     }
     let t3 = t.elapsed();
     if std::env::var_os("NUMGIL_TIMINGS").is_some() {

@@ -166,6 +166,12 @@ pub enum Jit {
     /// the GIL.
     Numba {
         nogil: bool,
+        /// Compiled to machine code that could drop the GIL (`@njit`, `@jit` in nopython
+        /// mode, numba's default since 0.59), not object mode (`forceobj=True`,
+        /// `nopython=False`) nor a ufunc, GPU or C-callback decorator.
+        nopython_jit: bool,
+        /// The decorator expression.
+        decorator: TextRange,
     },
 }
 
@@ -363,13 +369,27 @@ impl<'a> ModuleScopes<'a> {
             if !q.starts_with("numba.") {
                 continue;
             }
-            let nogil = call.is_some_and(|c| {
-                c.arguments.keywords.iter().any(|k| {
-                    k.arg.as_ref().is_some_and(|a| a.as_str() == "nogil")
-                        && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
+            let flag = |name: &str| -> Option<bool> {
+                call?.arguments.keywords.iter().find_map(|k| {
+                    if k.arg.as_ref().is_none_or(|a| a.as_str() != name) {
+                        return None;
+                    }
+                    match &k.value {
+                        Expr::BooleanLiteral(b) => Some(b.value),
+                        // A computed flag (`nogil=NOGIL`): numgil cannot tell.
+                        _ => Some(name == "nogil"),
+                    }
                 })
-            });
-            return Jit::Numba { nogil };
+            };
+            let nogil = flag("nogil") == Some(true);
+            let nopython_jit = match q.as_str() {
+                "numba.njit" | "numba.decorators.njit" => true,
+                "numba.jit" | "numba.decorators.jit" => {
+                    flag("forceobj") != Some(true) && flag("nopython") != Some(false)
+                }
+                _ => false,
+            };
+            return Jit::Numba { nogil, nopython_jit, decorator: d.expression.range() };
         }
         Jit::None
     }

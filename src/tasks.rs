@@ -281,6 +281,29 @@ fn mapped_args<'a>(ev: &mut Evaluator<'a, '_, '_>, iterables: &'a [Expr]) -> Vec
         .collect()
 }
 
+/// The arrays a map-style launcher iterates to make its tasks' arguments: an iterable that is
+/// an array (`pool.map(f, rows)`), or the first source of a comprehension
+/// (`parallel(p_fun(x_) for x_ in x)`). Each task is handed a piece of it, a row or a numpy
+/// scalar, even where the element's own value is unknown (an array of unknown rank).
+fn iterated_arrays<'a>(ev: &mut Evaluator<'a, '_, '_>, iterables: &'a [Expr]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for e in iterables {
+        let source = match e {
+            Expr::Generator(g) => g.generators.first().map(|g| &g.iter),
+            Expr::ListComp(c) => c.generators.first().map(|g| &g.iter),
+            Expr::Starred(_) => None,
+            e => Some(e),
+        };
+        if let Some(source) = source {
+            let v = ev.eval(source);
+            if matches!(&v, Value::Array(a) if a.ndim != Some(0)) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
 /// The configured `task-launchers` entry a callee is, if any.
 fn user_launcher(ev: &Evaluator, callee: &Value) -> Option<String> {
     let launchers = &ev.cx.index.user_launchers;
@@ -311,9 +334,6 @@ pub fn launcher_site<'a>(
         entries,
         from,
         data,
-    };
-    let with_kwargs = |pos: &[Value], kwargs: &[(String, Value)]| -> Vec<Value> {
-        pos.iter().cloned().chain(kwargs.iter().map(|(_, v)| v.clone())).collect()
     };
     if let Expr::Attribute(attr) = &*call.func {
         let m = attr.attr.as_str();
@@ -392,7 +412,15 @@ pub fn launcher_site<'a>(
                 }
                 _ => return None,
             };
-            let data = with_kwargs(&pos, &kwargs);
+            let mut data = handed_data(&callee, &pos, &kwargs);
+            let iterables = match (kind.family, m) {
+                (PoolFamily::Executor, "map") => args.get(1..).unwrap_or_default(),
+                (PoolFamily::MpPool, "map" | "imap" | "imap_unordered" | "map_async" | "starmap" | "starmap_async") => {
+                    args.get(1..2).unwrap_or_default()
+                }
+                _ => &[],
+            };
+            data.extend(iterated_arrays(ev, iterables));
             let entries = entries_of(ev, &callee, pos, kwargs);
             return Some(site(format!("{prefix}.{m}"), kind.threads, entries, data));
         }
@@ -412,7 +440,7 @@ pub fn launcher_site<'a>(
                 let f = ev.eval(args.first()?);
                 let rest: Vec<Value> = args[1..].iter().map(|e| ev.eval(e)).collect();
                 let kwargs: Vec<(String, Value)> = ev.keyword_values(call);
-                let data = with_kwargs(&rest, &kwargs);
+                let data = handed_data(&f, &rest, &kwargs);
                 let entries = entries_of(ev, &f, rest, kwargs);
                 Some(site("asyncio.to_thread".into(), true, entries, data))
             }
@@ -439,7 +467,7 @@ pub fn launcher_site<'a>(
                 let rest: Vec<Value> = args[1..].iter().map(|e| ev.eval(e)).collect();
                 let kwargs: Vec<(String, Value)> =
                     ev.keyword_values(call).into_iter().filter(|(k, _)| !k.starts_with('_')).collect();
-                let data = with_kwargs(&rest, &kwargs);
+                let data = handed_data(&f, &rest, &kwargs);
                 let entries = entries_of(ev, &f, rest, kwargs);
                 Some(site("napari.qt.threading.create_worker".into(), true, entries, data))
             }
@@ -463,7 +491,7 @@ pub fn launcher_site<'a>(
                     kwarg(call, "args").or_else(|| args.get(args_pos)),
                     kwarg(call, "kwargs").or_else(|| args.get(kwargs_pos)),
                 );
-                let data = with_kwargs(&pos, &kwargs);
+                let data = handed_data(&f, &pos, &kwargs);
                 let entries = entries_of(ev, &f, pos, kwargs);
                 let threads = &**q != "multiprocessing.Process";
                 Some(site(q.to_string(), threads, entries, data))
@@ -486,16 +514,30 @@ pub fn launcher_site<'a>(
                 e => vec![ev.eval(e).element()],
             };
             let mut entries = Vec::new();
-            let mut data = Vec::new();
+            let mut data = iterated_arrays(ev, std::slice::from_ref(items));
             for d in delayed.iter().flat_map(Value::alternatives) {
                 if let Value::Delayed(p) = d {
-                    data.extend(with_kwargs(&p.args, &p.kwargs));
+                    data.extend(handed_data(&p.func, &p.args, &p.kwargs));
                     entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
                 }
             }
             Some(site("joblib.Parallel".into(), kind.threads, entries, data))
         }
     }
+}
+
+/// The values a launcher hands to a task: its arguments. A task that is itself a numpy or
+/// scipy function needing an array first (`delayed(np.dot)(e, e.T)`,
+/// `pool.map(scipy.signal.resample_poly, rows)`) is handed an array there, whatever numgil
+/// knows of the argument (`crate::usage`).
+fn handed_data(callee: &Value, pos: &[Value], kwargs: &[(String, Value)]) -> Vec<Value> {
+    let array_first =
+        callee.alternatives().iter().any(|c| matches!(c, Value::External(q) if crate::usage::needs_array_first(q)));
+    pos.iter()
+        .enumerate()
+        .map(|(i, v)| if i == 0 && array_first && *v == Value::Unknown { Value::unknown_array() } else { v.clone() })
+        .chain(kwargs.iter().map(|(_, v)| v.clone()))
+        .collect()
 }
 
 /// `scheduler="threads"` (true), `"processes"` (false), or a synchronous scheduler (no
@@ -526,7 +568,7 @@ fn delayed_entries_of(ev: &mut Evaluator<'_, '_, '_>, values: &[Value]) -> (Vec<
     while let Some(v) = stack.pop() {
         match v {
             Value::Delayed(p) => {
-                data.extend(p.args.iter().cloned());
+                data.extend(handed_data(&p.func, &p.args, &[]));
                 entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
             }
             Value::List(e) | Value::Iter(e) => stack.push((*e).clone()),

@@ -187,7 +187,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 let iter = self.ev.eval(&f.iter);
                 let elem = self.ev.element_of(&iter);
                 self.state.loops.push(LoopInfo { iter });
-                self.walk_loop(|w| w.ev.assign(&f.target, elem.clone()), &f.body);
+                self.walk_loop(|w| w.ev.bind_loop_target(&f.target, elem.clone(), &[], &f.body), &f.body);
                 self.state.loops.pop();
                 self.walk_body(&f.orelse);
             }
@@ -438,7 +438,9 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
             }
             let iter = self.ev.eval(&g.iter);
             let elem = self.ev.element_of(&iter);
-            self.ev.assign(&g.target, elem);
+            let mut uses: Vec<&Expr> = elts.to_vec();
+            uses.extend(g.ifs.iter());
+            self.ev.bind_loop_target(&g.target, elem, &uses, &[]);
             self.state.loops.push(LoopInfo { iter });
             for cond in &g.ifs {
                 self.visit_expr(cond);

@@ -11,6 +11,7 @@ pub mod helpers;
 pub mod invalid_syntax;
 pub mod io_error;
 pub mod legacy_global_random;
+pub mod numba_jit_holds_gil;
 pub mod numexpr_threads_in_pool;
 pub mod object_dtype_array;
 pub mod process_pool_array_transfer;
@@ -122,8 +123,13 @@ pub fn trigger_words() -> &'static [&'static str] {
 
 /// Every code numgil can report, checked rules and engine diagnostics alike.
 pub fn all_metas() -> Vec<&'static RuleMeta> {
-    let mut v: Vec<&'static RuleMeta> =
-        vec![&invalid_syntax::META, &io_error::META, &unused_suppression::META, &process_pool_array_transfer::META];
+    let mut v: Vec<&'static RuleMeta> = vec![
+        &invalid_syntax::META,
+        &io_error::META,
+        &unused_suppression::META,
+        &process_pool_array_transfer::META,
+        &numba_jit_holds_gil::META,
+    ];
     v.extend(RULES.iter().map(|r| r.meta()));
     v.sort_by_key(|m| m.code);
     v
