@@ -13,6 +13,7 @@
 
 use crate::index::{ClassId, FuncId, ProjectIndex};
 use crate::infer::{Context, Evaluator, ParamFacts, ProgramFacts};
+use crate::scope::ScopeId;
 use crate::tasks::{Entry, entries_of, launcher_site};
 use crate::triggers::Triggers;
 use crate::value::Value;
@@ -59,13 +60,14 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
     if timings {
         eprintln!("flow: first-round units {:?}", t0.elapsed());
     }
+    let mut contributions: FxHashMap<(u32, ScopeId), Vec<Entry>> = FxHashMap::default();
+    let mut defaults: Vec<(FuncId, usize, Value)> = Vec::new();
     for round in 0..MAX_ROUNDS {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
         let t = std::time::Instant::now();
         let visited = units.len();
-        #[allow(clippy::type_complexity)]
-        let found: Vec<(Vec<Entry>, Vec<(FuncId, usize, Value)>, Vec<Value>)> = units
+        let found: Vec<Visited> = units
             .par_iter()
             // One evaluator cache per worker for the whole round: the facts do not change
             // within a round, so values computed for one unit serve the next.
@@ -76,7 +78,13 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
                     let cx = &*cx;
                     let v = visit_unit(cx, *unit);
                     sites.fetch_add(v.sites, Ordering::Relaxed);
-                    (v.entries, v.defaults, v.queued)
+                    Visited {
+                        file: v.file,
+                        entries: v.entries,
+                        entered: v.entered,
+                        defaults: v.defaults,
+                        queued: v.queued,
+                    }
                 },
             )
             .collect();
@@ -84,22 +92,37 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
             eprintln!("flow round {} units {visited} {:?}", round + 1, t.elapsed());
         }
         stats.call_sites += sites.into_inner();
-        let mut next = facts.params.clone();
+        // A call's contribution is what its latest evaluation passes: a scope walked again
+        // (its own facts changed) replaces what it passed before, so an argument that was
+        // unknown while its function had no facts yet (`super().__init__(data)` walked before
+        // `data` got any) does not stay unknown for good.
+        for v in &found {
+            for s in &v.entered {
+                contributions.remove(&(v.file, *s));
+            }
+        }
         let mut queued = facts.queue_items.clone();
-        for (entries, defaults, q) in &found {
+        for v in found {
+            for (s, e) in v.entries {
+                contributions.entry((v.file, s)).or_default().push(e);
+            }
+            defaults.extend(v.defaults);
+            for q in &v.queued {
+                queued = queued.join(q);
+            }
+        }
+        let mut next = ParamFacts::default();
+        for entries in contributions.values() {
             for e in entries {
                 add_entry(index, &mut next, e);
             }
-            for (f, i, v) in defaults {
-                let info = index.func(*f);
-                let slots = info.params().len() + usize::from(info.has_vararg());
-                let slot = next.entry(*f).or_insert_with(|| vec![Value::Unbound; slots]);
-                if let Some(s) = slot.get_mut(*i) {
-                    *s = s.join(v);
-                }
-            }
-            for v in q {
-                queued = queued.join(v);
+        }
+        for (f, i, v) in &defaults {
+            let info = index.func(*f);
+            let slots = info.params().len() + usize::from(info.has_vararg());
+            let slot = next.entry(*f).or_insert_with(|| vec![Value::Unbound; slots]);
+            if let Some(s) = slot.get_mut(*i) {
+                *s = s.join(v);
             }
         }
         // Functions whose facts changed to something a launcher or a rule can use.
@@ -118,6 +141,15 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
     }
     stats.capped = true;
     (facts, stats)
+}
+
+/// What one unit's visit found.
+struct Visited {
+    file: u32,
+    entries: Vec<(ScopeId, Entry)>,
+    entered: Vec<ScopeId>,
+    defaults: Vec<(FuncId, usize, Value)>,
+    queued: Vec<Value>,
 }
 
 /// Launching names longer than this are not searched for in other files.
@@ -544,11 +576,13 @@ fn visit_unit<'a, 'p, 'c>(cx: &'c Context<'a, 'p>, unit: FlowUnit) -> CallVisito
     match unit {
         FlowUnit::File(file) => {
             let mut v = CallVisitor::new(cx, file);
+            v.entered.push(0);
             v.visit_body(&cx.index.modules[file as usize].ast.body);
             v
         }
         FlowUnit::ModuleLevel(file) => {
             let mut v = CallVisitor::new(cx, file);
+            v.entered.push(0);
             v.shallow = true;
             v.visit_body(&cx.index.modules[file as usize].ast.body);
             v
@@ -557,6 +591,7 @@ fn visit_unit<'a, 'p, 'c>(cx: &'c Context<'a, 'p>, unit: FlowUnit) -> CallVisito
             let mut v = CallVisitor::new(cx, f.file);
             let info = cx.index.func(f);
             v.scope = info.scope;
+            v.entered.push(info.scope);
             match info.body() {
                 crate::scope::FuncBody::Stmts(body) => v.visit_body(body),
                 crate::scope::FuncBody::Expr(e) => v.visit_expr(e),
@@ -571,7 +606,11 @@ struct CallVisitor<'a, 'p, 'c> {
     cx: &'c Context<'a, 'p>,
     file: u32,
     scope: crate::scope::ScopeId,
-    entries: Vec<Entry>,
+    /// The calls seen, each with the scope it is in (its contribution is replaced when that
+    /// scope is visited again).
+    entries: Vec<(crate::scope::ScopeId, Entry)>,
+    /// Every scope this visit walked.
+    entered: Vec<crate::scope::ScopeId>,
     /// `(function, parameter slot, default value)`.
     defaults: Vec<(FuncId, usize, Value)>,
     queued: Vec<Value>,
@@ -587,6 +626,7 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
             file,
             scope: 0,
             entries: Vec::new(),
+            entered: Vec::new(),
             defaults: Vec::new(),
             queued: Vec::new(),
             sites: 0,
@@ -600,6 +640,7 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
 
     fn in_scope(&mut self, scope: Option<crate::scope::ScopeId>, f: impl FnOnce(&mut Self)) {
         let Some(scope) = scope else { return };
+        self.entered.push(scope);
         let saved = std::mem::replace(&mut self.scope, scope);
         f(self);
         self.scope = saved;
@@ -633,16 +674,20 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
     fn decorate(&mut self, def: &'a ast::StmtFunctionDef) {
         let scopes = self.cx.index.module_scopes(self.file);
         let Some(&local) = scopes.function_at.get(&def.range.start()) else { return };
-        let decorated = Value::Function(FuncId { file: self.file, local });
+        // Each decorator is given what the ones below it made (`@dec1 @dec2 def f`: `dec2`
+        // gets `f`, `dec1` gets what `dec2` returned).
+        let mut decorated = Value::Function(FuncId { file: self.file, local });
         let mut ev = self.ev();
         for d in def.decorator_list.iter().rev() {
             let dec = ev.eval(&d.expression);
             for alt in dec.alternatives() {
                 if matches!(alt, Value::Function(_) | Value::BoundMethod(..) | Value::Partial(_)) {
                     self.sites += 1;
-                    self.entries.extend(entries_of(&mut ev, alt, vec![decorated.clone()], Vec::new()));
+                    let found = entries_of(&mut ev, alt, vec![decorated.clone()], Vec::new());
+                    self.entries.extend(found.into_iter().map(|e| (self.scope, e)));
                 }
             }
+            decorated = ev.apply_decorator(&dec, decorated);
         }
     }
 
@@ -650,7 +695,7 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
         self.sites += 1;
         let mut ev = self.ev();
         if let Some(site) = launcher_site(&mut ev, call, self.file, None) {
-            self.entries.extend(site.entries);
+            self.entries.extend(site.entries.into_iter().map(|e| (self.scope, e)));
         }
         if let Expr::Attribute(attr) = &*call.func
             && matches!(attr.attr.as_str(), "put" | "put_nowait")
@@ -672,7 +717,8 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
             return;
         }
         let (args, kwargs) = ev.call_args(call);
-        self.entries.extend(entries_of(&mut ev, &callee, args, kwargs));
+        let found = entries_of(&mut ev, &callee, args, kwargs);
+        self.entries.extend(found.into_iter().map(|e| (self.scope, e)));
     }
 }
 

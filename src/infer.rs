@@ -48,6 +48,8 @@ pub struct EvalCache {
     container_stores: FxHashMap<(u32, String), Value>,
     /// Which parameters of a function its body uses as arrays (`crate::usage`).
     array_usage: FxHashMap<FuncId, Arc<[bool]>>,
+    /// A dict name read at an offset, with the stores made before it (`overwritten_keys`).
+    dict_reads: FxHashMap<(u32, String, ruff_text_size::TextSize), Value>,
 }
 
 impl EvalCache {
@@ -58,6 +60,7 @@ impl EvalCache {
             + self.class_attrs.len()
             + self.container_stores.len()
             + self.array_usage.len()
+            + self.dict_reads.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -156,11 +159,92 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     // ----- names -------------------------------------------------------------------------
 
     pub fn lookup(&mut self, name: &str) -> Value {
-        let v = self.lookup_unchecked(name);
-        if matches!(v, Value::DictOf(_)) {
-            return self.with_container_stores(self.file, name, v);
+        self.lookup_at(name, None)
+    }
+
+    /// [`Self::lookup`] of a name read at offset `at`: a read in the body that binds the name
+    /// sees the last binding made unconditionally before it (`a = dec1; a = dec2; @a`), and
+    /// the bindings after it (a loop may bring them round), not the ones it overwrote.
+    pub fn lookup_at(&mut self, name: &str, at: Option<ruff_text_size::TextSize>) -> Value {
+        let v = self.lookup_unchecked(name, at);
+        match &v {
+            Value::DictOf(_) => {
+                let joined = self.with_container_stores(self.file, name, v);
+                match at {
+                    Some(at) => self.overwritten_keys(name, joined, at),
+                    None => joined,
+                }
+            }
+            // `b = [None]; b[0] = f`: the stores are elements too.
+            Value::List(e) if self.scopes().container_stores.contains_key(name) => {
+                let e = e.clone();
+                match self.with_container_stores(self.file, name, Value::dict_of(Vec::new())) {
+                    Value::DictOf(added) => Value::list_of(e.join(&added.all).or_unknown()),
+                    _ => v,
+                }
+            }
+            _ => v,
         }
+    }
+
+    /// A dict read at `at` after stores to literal keys made unconditionally in the same body
+    /// (`d = {"a": f}; d["a"] = g; d["a"]()`): under such a key it holds the last of them,
+    /// joined with the stores that may come after it (in branches, other functions, later).
+    fn overwritten_keys(&mut self, name: &str, joined: Value, at: ruff_text_size::TextSize) -> Value {
+        if !matches!(joined, Value::DictOf(_)) || self.depth > MAX_DEPTH {
+            return joined;
+        }
+        let key = (self.file, name.to_string(), at);
+        if let Some(v) = self.cx.cache.borrow().dict_reads.get(&key) {
+            return v.clone();
+        }
+        // A store whose value reads the dict again (`d["b"] = d["a"]`) sees the join.
+        self.cx.cache.borrow_mut().dict_reads.insert(key.clone(), joined.clone());
+        let v = self.overwritten_keys_uncached(name, joined, at);
+        self.cx.cache.borrow_mut().dict_reads.insert(key, v.clone());
         v
+    }
+
+    fn overwritten_keys_uncached(&mut self, name: &str, joined: Value, at: ruff_text_size::TextSize) -> Value {
+        let Value::DictOf(info) = &joined else { return joined };
+        let scope = self.current_scope();
+        let Some(stores) = self.scopes().container_stores.get(name).cloned() else { return joined };
+        let overwrites = |s: &crate::scope::ContainerStore, before: ruff_text_size::TextSize| {
+            s.unconditional && s.scope == scope && s.end <= before && s.value.is_some()
+        };
+        let mut last: Vec<(String, usize)> = Vec::new();
+        for (i, s) in stores.iter().enumerate() {
+            if overwrites(s, at)
+                && let Some(k) = s.key.and_then(literal_key)
+            {
+                match last.iter_mut().find(|(n, _)| *n == k) {
+                    Some(slot) => slot.1 = i,
+                    None => last.push((k, i)),
+                }
+            }
+        }
+        if last.is_empty() {
+            return joined;
+        }
+        let mut info = (**info).clone();
+        for (k, i) in last {
+            let killer_end = stores[i].end;
+            let mut v = Value::Unbound;
+            for (j, s) in stores.iter().enumerate() {
+                let same_key = s.key.and_then(literal_key).as_deref() == Some(k.as_str());
+                if !same_key || (j != i && overwrites(s, killer_end)) {
+                    continue;
+                }
+                if let Some(value) = s.value {
+                    let stored = self.child(self.file, s.scope).eval(value);
+                    v = v.join(&stored);
+                }
+            }
+            if let Some(slot) = info.keyed.iter_mut().find(|(n, _)| *n == k) {
+                slot.1 = v.or_unknown();
+            }
+        }
+        Value::DictOf(Arc::new(info))
     }
 
     /// A dict literal joined with what the module stores into the name anywhere
@@ -196,16 +280,27 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         v.join(&added)
     }
 
-    fn lookup_unchecked(&mut self, name: &str) -> Value {
+    fn lookup_unchecked(&mut self, name: &str, at: Option<ruff_text_size::TextSize>) -> Value {
         let scope = self.current_scope();
         match self.scopes().resolve_name(scope, name) {
             Resolved::Bound(s, ids) => {
                 if let Some(frame) = self.frames.iter().rev().find(|f| f.scope == s) {
                     return frame.vars.get(name).cloned().unwrap_or_default().or_unknown();
                 }
-                let ids: Vec<BindingId> = ids.to_vec();
+                let mut ids: Vec<BindingId> = ids.to_vec();
                 if s == scope {
-                    // Read in the body that binds it (flow-insensitively): any binding.
+                    // Read in the body that binds it (flow-insensitively): any binding not
+                    // overwritten before the read.
+                    if let Some(at) = at {
+                        let scopes = self.scopes();
+                        let killer = ids.iter().rposition(|&i| {
+                            let b = &scopes.bindings[i as usize];
+                            b.unconditional && !b.import_fallback && binding_end(b) <= at
+                        });
+                        if let Some(k) = killer {
+                            ids.drain(..k);
+                        }
+                    }
                     self.all_bindings_value(self.file, &ids)
                 } else {
                     self.bindings_value(self.file, &ids)
@@ -318,26 +413,78 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         v
     }
 
-    /// The value a `def` binds: the function, or what its decorators make of it.
+    /// The value a `def` binds: the function, or what its decorators make of it, innermost
+    /// first (`@dec1 @dec2 def f` binds `dec1(dec2(f))`).
     pub fn function_value(&mut self, f: FuncId) -> Value {
         let info = self.index().func(f);
-        if let crate::scope::FuncNode::Def(def) = info.node {
-            let scopes = self.index().module_scopes(f.file);
-            for d in &def.decorator_list {
-                let callee = match &d.expression {
-                    Expr::Call(c) => &*c.func,
-                    e => e,
-                };
-                match scopes.import_qualified_name(info.parent_scope, callee).as_deref() {
-                    Some("numpy.vectorize") => return Value::Vectorized,
-                    Some("dask.delayed" | "dask.delayed.delayed") => {
-                        return Value::DelayedFn(Arc::new(Value::Function(f)));
-                    }
-                    _ => {}
+        let crate::scope::FuncNode::Def(def) = info.node else {
+            return Value::Function(f);
+        };
+        let scopes = self.index().module_scopes(f.file);
+        for d in &def.decorator_list {
+            let callee = match &d.expression {
+                Expr::Call(c) => &*c.func,
+                e => e,
+            };
+            match scopes.import_qualified_name(info.parent_scope, callee).as_deref() {
+                Some("numpy.vectorize") => return Value::Vectorized,
+                Some("dask.delayed" | "dask.delayed.delayed") => {
+                    return Value::DelayedFn(Arc::new(Value::Function(f)));
                 }
+                _ => {}
             }
         }
-        Value::Function(f)
+        let mut v = Value::Function(f);
+        for d in def.decorator_list.iter().rev() {
+            let dec = self.child(f.file, info.parent_scope).eval(&d.expression);
+            v = self.apply_decorator(&dec, v);
+        }
+        v
+    }
+
+    /// What applying a decorator value to `v` gives: for a project function, what it returns
+    /// with its first parameter bound to `v` (`return f` hands `v` back, `return wrapper` the
+    /// wrapper, whose call of `f` the flow pass sees); for a project class with `__call__`, an
+    /// instance. Anything else, or a decorator whose result numgil cannot tell, keeps `v`: an
+    /// unknown decorator leaves the function reachable under its name.
+    pub fn apply_decorator(&mut self, dec: &Value, v: Value) -> Value {
+        let mut out = Value::Unbound;
+        for alt in dec.alternatives() {
+            let r = match alt {
+                Value::Function(g) => self.decorated_return(*g, v.clone()),
+                Value::Class(c) if self.find_method(*c, "__call__").is_some() => Value::Instance(*c),
+                _ => Value::Unknown,
+            };
+            let r = match r {
+                Value::Unknown | Value::Unbound | Value::None => v.clone(),
+                r => r,
+            };
+            out = out.join(&r);
+        }
+        match out {
+            Value::Unbound | Value::Unknown => v,
+            out => out,
+        }
+    }
+
+    /// What a project decorator returns when `decorated` is passed as its first argument.
+    fn decorated_return(&mut self, dec: FuncId, decorated: Value) -> Value {
+        if self.depth > MAX_DEPTH {
+            return Value::Unknown;
+        }
+        let info = self.index().func(dec);
+        let Some(first) = info.params().first().map(|p| p.name.as_str()) else {
+            return Value::Unknown;
+        };
+        let mut ev = self.function_evaluator(dec);
+        ev.depth = self.depth + 1;
+        if let Some(frame) = ev.frames.last_mut() {
+            frame.vars.insert(first, decorated);
+        }
+        match info.body() {
+            FuncBody::Expr(e) => ev.eval(e),
+            FuncBody::Stmts(_) => crate::walk::returns_of(ev, dec),
+        }
     }
 
     /// Whether `name`, read here, is bound in the function being walked (or one of its
@@ -568,7 +715,17 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     pub fn attribute(&mut self, v: Value, attr: &str) -> Value {
         match v {
-            Value::Union(items) => join_all(items.iter().map(|m| self.attribute(m.clone(), attr))),
+            // A member whose class defines nothing by that name adds nothing: `self.child()` in
+            // a base class dispatches to the subclasses that set `self.child`.
+            Value::Union(items) => join_all(items.iter().map(|m| {
+                let v = self.attribute(m.clone(), attr);
+                match m {
+                    Value::Instance(c) | Value::Class(c) if v == Value::Unknown && self.lacks(*c, attr) => {
+                        Value::Unbound
+                    }
+                    _ => v,
+                }
+            })),
             Value::External(q) => Value::External(Arc::from(format!("{q}.{attr}"))),
             Value::Module(m) => self.module_attribute(m, attr),
             Value::Array(info) => library::array_attribute(info, attr),
@@ -636,6 +793,47 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         }
         self.cx.cache.borrow_mut().class_attrs.insert(key, v.clone());
         v
+    }
+
+    /// Whether nothing in the class's project ancestry defines `attr` (no method, no attribute
+    /// set on `self`, no class-level name) and no base outside the project could.
+    fn lacks(&mut self, c: ClassId, attr: &str) -> bool {
+        if !self.external_bases(c).is_empty() {
+            return false;
+        }
+        self.mro(c).into_iter().all(|k| {
+            let info = self.index().class(k);
+            let scope = &self.index().module_scopes(k.file).scopes[info.scope as usize];
+            !info.methods.contains_key(attr) && !info.attrs.contains_key(attr) && !scope.bindings.contains_key(attr)
+        })
+    }
+
+    /// `super().name` in a method of class `K`: the first definition of `name` in `K`'s bases
+    /// (in [`Self::mro`] order), bound to the same receiver. `None` when `expr` is not a
+    /// zero-argument `super()` read in a method.
+    fn super_attribute(&mut self, call: &'a ast::ExprCall, attr: &str) -> Option<Value> {
+        let Expr::Name(n) = &*call.func else { return None };
+        if n.id.as_str() != "super" || !call.arguments.is_empty() {
+            return None;
+        }
+        if !matches!(self.scopes().resolve_name(self.current_scope(), "super"), Resolved::Builtin) {
+            return None;
+        }
+        let scope = self.current_scope();
+        let crate::scope::ScopeKind::Function(local) = self.scopes().scopes[scope as usize].kind else {
+            return None;
+        };
+        let class = self.scopes().functions[local as usize].class?;
+        let k = ClassId { file: self.file, local: class };
+        let ancestors: Vec<ClassId> = self.mro(k).into_iter().skip(1).collect();
+        for base in ancestors {
+            if let Some(&f) = self.index().class(base).methods.get(attr) {
+                let f = FuncId { file: base.file, local: f };
+                let info = self.index().func(f);
+                return Some(if info.is_static { Value::Function(f) } else { Value::BoundMethod(f, k) });
+            }
+        }
+        Some(Value::Unknown)
     }
 
     /// A name bound in the class body (class attributes).
@@ -755,8 +953,13 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     fn eval_uncached(&mut self, expr: &'a Expr) -> Value {
         match expr {
-            Expr::Name(n) => self.lookup(n.id.as_str()),
+            Expr::Name(n) => self.lookup_at(n.id.as_str(), Some(n.range.start())),
             Expr::Attribute(a) => {
+                if let Expr::Call(c) = &*a.value
+                    && let Some(v) = self.super_attribute(c, a.attr.as_str())
+                {
+                    return v;
+                }
                 let v = self.eval(&a.value);
                 self.attribute(v, a.attr.as_str())
             }
@@ -920,9 +1123,14 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     }
 
     fn assign_elts(&mut self, elts: &'a [Expr], value: Value) {
+        let star = elts.iter().position(|e| matches!(e, Expr::Starred(_)));
         for (i, e) in elts.iter().enumerate() {
-            let v = if elts.iter().any(|e| matches!(e, Expr::Starred(_))) { Value::Unknown } else { value.project(i) };
-            self.assign(e, v);
+            let step = crate::value::UnpackStep::for_target(i, elts.len(), star);
+            let v = value.project_step(step.encode());
+            match e {
+                Expr::Starred(s) => self.assign(&s.value, v),
+                e => self.assign(e, v),
+            }
         }
     }
 
@@ -1263,8 +1471,8 @@ pub fn enter_value(v: Value) -> Value {
 }
 
 fn project_path(mut v: Value, path: &[u32]) -> Value {
-    for &i in path {
-        v = v.project(i as usize);
+    for &step in path {
+        v = v.project_step(step);
     }
     v
 }
@@ -1295,6 +1503,21 @@ pub fn join_all(values: impl IntoIterator<Item = Value>) -> Value {
         }
     }
     acc.or_unknown()
+}
+
+/// Where a binding's statement is complete: after the value of an assignment (`x = x + 1`
+/// reads the earlier `x`), at the end of the bound name otherwise. Bindings whose end numgil
+/// does not know (opaque ones, `for` targets, `with` targets) never overwrite for a read.
+fn binding_end(b: &crate::scope::Binding) -> ruff_text_size::TextSize {
+    use ruff_text_size::Ranged as _;
+    match &b.kind {
+        BindingKind::Assign { value, .. } => value.end(),
+        BindingKind::AnnAssign { value: Some(v), .. } => v.end(),
+        BindingKind::Import(_) | BindingKind::FromImport(_) | BindingKind::Function(_) | BindingKind::Class(_) => {
+            b.range.end()
+        }
+        _ => ruff_text_size::TextSize::from(u32::MAX),
+    }
 }
 
 /// Combine a declared (annotation) value with what flows in: the more precise fact wins, so an

@@ -69,6 +69,10 @@ pub struct ContainerStore<'a> {
     pub scope: ScopeId,
     pub key: Option<&'a Expr>,
     pub value: Option<&'a Expr>,
+    /// Made by a statement of the scope's own body (not inside `if`, `for`, `try`, ...).
+    pub unconditional: bool,
+    /// Where the store is complete.
+    pub end: TextSize,
 }
 
 /// How a name got its value.
@@ -958,18 +962,16 @@ impl<'a> Binder<'a> {
             Expr::Name(n) => self.bind(n.id.as_str(), n.range, kind(path.as_slice().into())),
             Expr::Tuple(t) => self.unpack(&t.elts, path, kind),
             Expr::List(l) => self.unpack(&l.elts, path, kind),
-            Expr::Starred(s) => {
-                if let Expr::Name(n) = &*s.value {
-                    self.bind(n.id.as_str(), n.range, BindingKind::Opaque);
-                }
-            }
+            // The starred target's step was pushed by `unpack`.
+            Expr::Starred(s) => self.target(&s.value, path, kind),
             other => self.expr(other),
         }
     }
 
     fn unpack(&mut self, elts: &'a [Expr], path: &mut Vec<u32>, kind: &dyn Fn(Box<[u32]>) -> BindingKind<'a>) {
+        let star = elts.iter().position(|e| matches!(e, Expr::Starred(_)));
         for (i, e) in elts.iter().enumerate() {
-            path.push(i as u32);
+            path.push(crate::value::UnpackStep::for_target(i, elts.len(), star).encode());
             self.target(e, path, kind);
             path.pop();
         }
@@ -1088,6 +1090,8 @@ impl<'a> Binder<'a> {
                     && let Expr::Name(n) = &*a.value
                 {
                     let scope = self.scope;
+                    let (unconditional, end) = (self.branch_depth == 0, c.range().end());
+                    let store = |key, value| ContainerStore { scope, key, value, unconditional, end };
                     let args = &c.arguments.args;
                     let mut stores: Vec<ContainerStore<'a>> = Vec::new();
                     match (a.attr.as_str(), args.first(), args.get(1)) {
@@ -1095,13 +1099,13 @@ impl<'a> Binder<'a> {
                             for item in &d.items {
                                 // `**other` inside the literal: not seen.
                                 let value = item.key.as_ref().map(|_| &item.value);
-                                stores.push(ContainerStore { scope, key: item.key.as_ref(), value });
+                                stores.push(store(item.key.as_ref(), value));
                             }
                         }
                         ("setdefault" | "__setitem__", Some(k), Some(v)) => {
-                            stores.push(ContainerStore { scope, key: Some(k), value: Some(v) });
+                            stores.push(store(Some(k), Some(v)));
                         }
-                        _ => stores.push(ContainerStore { scope, key: None, value: None }),
+                        _ => stores.push(store(None, None)),
                     }
                     self.out.container_stores.entry(n.id.as_str()).or_default().extend(stores);
                 }
@@ -1125,10 +1129,11 @@ impl<'a> Binder<'a> {
         if let Expr::Name(n) = e
             && depth > 0
         {
+            let (unconditional, end) = (self.branch_depth == 0, value.map_or(target.end(), |v| v.end()));
             let store = if depth == 1 {
-                ContainerStore { scope: self.scope, key, value }
+                ContainerStore { scope: self.scope, key, value, unconditional, end }
             } else {
-                ContainerStore { scope: self.scope, key: None, value: None }
+                ContainerStore { scope: self.scope, key: None, value: None, unconditional, end }
             };
             self.out.container_stores.entry(n.id.as_str()).or_default().push(store);
         }
