@@ -95,7 +95,7 @@ impl TaskGraph {
     pub fn build(index: &ProjectIndex, triggers: &[Triggers]) -> TaskGraph {
         let timings = std::env::var_os("NUMGIL_TIMINGS").is_some();
         let t0 = std::time::Instant::now();
-        let (program, flow_stats) = crate::flow::program_facts(index, Some(triggers));
+        let (program, flow_stats) = crate::flow::program_facts(index, Some(triggers), false);
         if timings {
             eprintln!(
                 "flow {:?} ({} rounds{}, {} call sites)",

@@ -40,9 +40,15 @@ pub struct FlowStats {
 /// Run the pass over the whole project.
 /// Run the pass. With `triggers`, the first round evaluates only the files that can launch a
 /// task and their callers (enough for task discovery); without, every file (the call graph).
-pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (ProgramFacts, FlowStats) {
+/// `apply_decorators`: see [`ProgramFacts::apply_decorators`].
+pub fn program_facts(
+    index: &ProjectIndex,
+    triggers: Option<&[Triggers]>,
+    apply_decorators: bool,
+) -> (ProgramFacts, FlowStats) {
     let t0 = std::time::Instant::now();
-    let mut facts = ProgramFacts { hierarchy: std::sync::Arc::new(Hierarchy::new(index)), ..Default::default() };
+    let mut facts =
+        ProgramFacts { hierarchy: std::sync::Arc::new(Hierarchy::new(index)), apply_decorators, ..Default::default() };
     let timings = std::env::var_os("NUMGIL_TIMINGS").is_some();
     if timings {
         eprintln!("flow: class hierarchy {:?}", t0.elapsed());
@@ -82,6 +88,7 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
                         file: v.file,
                         entries: v.entries,
                         entered: v.entered,
+                        forwarders: v.forwarders,
                         defaults: v.defaults,
                         queued: v.queued,
                     }
@@ -102,7 +109,9 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
             }
         }
         let mut queued = facts.queue_items.clone();
+        let mut forwarders = facts.forwarders.clone();
         for v in found {
+            forwarders.extend(v.forwarders);
             for (s, e) in v.entries {
                 contributions.entry((v.file, s)).or_default().push(e);
             }
@@ -134,6 +143,7 @@ pub fn program_facts(index: &ProjectIndex, triggers: Option<&[Triggers]>) -> (Pr
         changed.sort();
         facts.params = next;
         facts.queue_items = queued;
+        facts.forwarders = forwarders;
         if changed.is_empty() {
             return (facts, stats);
         }
@@ -148,6 +158,7 @@ struct Visited {
     file: u32,
     entries: Vec<(ScopeId, Entry)>,
     entered: Vec<ScopeId>,
+    forwarders: Vec<(FuncId, crate::infer::Forwarder)>,
     defaults: Vec<(FuncId, usize, Value)>,
     queued: Vec<Value>,
 }
@@ -611,6 +622,8 @@ struct CallVisitor<'a, 'p, 'c> {
     entries: Vec<(crate::scope::ScopeId, Entry)>,
     /// Every scope this visit walked.
     entered: Vec<crate::scope::ScopeId>,
+    /// Functions found launching one of their parameters.
+    forwarders: Vec<(FuncId, crate::infer::Forwarder)>,
     /// `(function, parameter slot, default value)`.
     defaults: Vec<(FuncId, usize, Value)>,
     queued: Vec<Value>,
@@ -627,6 +640,7 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
             scope: 0,
             entries: Vec::new(),
             entered: Vec::new(),
+            forwarders: Vec::new(),
             defaults: Vec::new(),
             queued: Vec::new(),
             sites: 0,
@@ -694,7 +708,16 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
     fn call(&mut self, call: &'a ast::ExprCall) {
         self.sites += 1;
         let mut ev = self.ev();
-        if let Some(site) = launcher_site(&mut ev, call, self.file, None) {
+        let scopes = self.cx.index.module_scopes(self.file);
+        let from = match scopes.scopes[self.scope as usize].kind {
+            crate::scope::ScopeKind::Function(local) => Some(FuncId { file: self.file, local }),
+            _ => None,
+        };
+        if let Some(site) = launcher_site(&mut ev, call, self.file, from) {
+            if let (Some(f), Some(param)) = (from, site.forwards) {
+                let fw = crate::infer::Forwarder { param, threads: site.threads, launcher: site.launcher.clone() };
+                self.forwarders.push((f, fw));
+            }
             self.entries.extend(site.entries.into_iter().map(|e| (self.scope, e)));
         }
         if let Expr::Attribute(attr) = &*call.func

@@ -23,6 +23,25 @@ pub struct ProgramFacts {
     pub hierarchy: std::sync::Arc<crate::flow::Hierarchy>,
     /// The join of every value put into a `queue.Queue` in the project.
     pub queue_items: Value,
+    /// Project functions that hand one of their parameters to a launcher as the callable
+    /// (napari's `create_worker(func, *args)` forwarding to superqt's): every call of one is a
+    /// launch of what it is given there.
+    pub forwarders: FxHashMap<FuncId, Forwarder>,
+    /// Whether a name bound by a decorated `def` holds what the decorators return (the
+    /// wrapper, as Python runs it: the call graph), or the function itself (task analysis: a
+    /// wrapper that calls its argument is transparent, so each task's own function gets its
+    /// arguments, not the join of every function the decorator wraps).
+    pub apply_decorators: bool,
+}
+
+/// A project function that launches the callable one of its parameters holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forwarder {
+    /// The parameter (in [`crate::scope::FunctionInfo::params`] order).
+    pub param: usize,
+    pub threads: bool,
+    /// The launcher it hands the callable to.
+    pub launcher: String,
 }
 
 /// Evaluator cache entries after which a reused context starts afresh (bounds memory).
@@ -435,6 +454,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             }
         }
         let mut v = Value::Function(f);
+        if !self.cx.facts.apply_decorators {
+            return v;
+        }
         for d in def.decorator_list.iter().rev() {
             let dec = self.child(f.file, info.parent_scope).eval(&d.expression);
             v = self.apply_decorator(&dec, v);
@@ -448,6 +470,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     /// instance. Anything else, or a decorator whose result numgil cannot tell, keeps `v`: an
     /// unknown decorator leaves the function reachable under its name.
     pub fn apply_decorator(&mut self, dec: &Value, v: Value) -> Value {
+        if !self.cx.facts.apply_decorators {
+            return v;
+        }
         let mut out = Value::Unbound;
         for alt in dec.alternatives() {
             let r = match alt {
@@ -808,6 +833,23 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         })
     }
 
+    /// The class whose method is being evaluated (the one a zero-argument `super()` names).
+    fn enclosing_method_class(&self) -> Option<ClassId> {
+        let scope = self.current_scope();
+        let crate::scope::ScopeKind::Function(local) = self.scopes().scopes[scope as usize].kind else {
+            return None;
+        };
+        let class = self.scopes().functions[local as usize].class?;
+        Some(ClassId { file: self.file, local: class })
+    }
+
+    /// `super()` itself in a method of a project subclass of a pool class
+    /// (`class Ctx(ThreadPoolExecutor)`, `super().submit(...)`): that pool.
+    fn super_value(&mut self) -> Value {
+        let Some(k) = self.enclosing_method_class() else { return Value::Unknown };
+        self.external_bases(k).iter().find_map(|b| pool_constructor(b)).map_or(Value::Unknown, Value::Pool)
+    }
+
     /// `super().name` in a method of class `K`: the first definition of `name` in `K`'s bases
     /// (in [`Self::mro`] order), bound to the same receiver. `None` when `expr` is not a
     /// zero-argument `super()` read in a method.
@@ -819,12 +861,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         if !matches!(self.scopes().resolve_name(self.current_scope(), "super"), Resolved::Builtin) {
             return None;
         }
-        let scope = self.current_scope();
-        let crate::scope::ScopeKind::Function(local) = self.scopes().scopes[scope as usize].kind else {
-            return None;
-        };
-        let class = self.scopes().functions[local as usize].class?;
-        let k = ClassId { file: self.file, local: class };
+        let k = self.enclosing_method_class()?;
         let ancestors: Vec<ClassId> = self.mro(k).into_iter().skip(1).collect();
         for base in ancestors {
             if let Some(&f) = self.index().class(base).methods.get(attr) {
@@ -833,7 +870,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 return Some(if info.is_static { Value::Function(f) } else { Value::BoundMethod(f, k) });
             }
         }
-        Some(Value::Unknown)
+        // Not defined in the project: the attribute of what `super()` is outside it.
+        None
     }
 
     /// A name bound in the class body (class attributes).
@@ -1349,6 +1387,12 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             "joblib.Parallel" => {
                 Value::Pool(PoolKind { family: PoolFamily::Joblib, threads: self.joblib_uses_threads(call) })
             }
+            // A start-method context has the module's own API: `ctx.Process(target=f)`,
+            // `ctx.Pool(4)`.
+            "multiprocessing.get_context" | "multiprocessing.context.get_context" => {
+                Value::External(Arc::from("multiprocessing"))
+            }
+            "builtins.super" if call.arguments.is_empty() => self.super_value(),
             _ => {
                 if let Some(kind) = pool_constructor(q) {
                     return Value::Pool(kind);

@@ -331,10 +331,12 @@ pub fn task_report(project: &Project, settings: &Settings) -> render::tasks::Tas
 }
 
 /// The project's call graph (every module and function and what it may call), from the
-/// whole-program value flow.
+/// whole-program value flow. Decorated names hold what their decorators return, so a call of
+/// one is a call of the wrapper, as Python runs it (task analysis instead sees through
+/// wrappers: [`infer::ProgramFacts::apply_decorators`]).
 pub fn call_graph(project: &Project, settings: &Settings) -> call_edges::CallGraph {
     let index = ProjectIndex::build(&project.modules).configure(settings);
-    let (facts, _) = flow::program_facts(&index, None);
+    let (facts, _) = flow::program_facts(&index, None, true);
     call_edges::call_graph(&index, &facts)
 }
 

@@ -33,6 +33,9 @@ pub struct LauncherSite {
     /// The values the launcher hands to its tasks (for `map`-style launchers, one task's
     /// elements), whether or not the callable is a project function.
     pub data: Vec<Value>,
+    /// The callable is this parameter of `from`: the function forwards what its callers give
+    /// it (see [`crate::infer::Forwarder`]).
+    pub forwards: Option<usize>,
 }
 
 /// Positional and keyword argument values of a call.
@@ -104,6 +107,7 @@ impl DiscoveryHooks {
             }],
             from: self.unit,
             data: Vec::new(),
+            forwards: None,
         });
     }
 
@@ -136,6 +140,7 @@ impl DiscoveryHooks {
             entries: vec![Entry { func, args: args.clone(), kwargs: Vec::new() }],
             from: self.unit,
             data: args,
+            forwards: None,
         });
     }
 }
@@ -304,6 +309,40 @@ fn iterated_arrays<'a>(ev: &mut Evaluator<'a, '_, '_>, iterables: &'a [Expr]) ->
     out
 }
 
+/// The parameter of `from` that `callable` reads, when it is a plain parameter name (not
+/// `self`): the launcher forwards what `from`'s callers pass there.
+fn forwarded_param(ev: &Evaluator, from: Option<FuncId>, callable: &Expr) -> Option<usize> {
+    let from = from?;
+    let Expr::Name(n) = callable else { return None };
+    let scopes = ev.cx.index.module_scopes(from.file);
+    let crate::scope::Resolved::Bound(_, ids) = scopes.resolve_name(ev.current_scope(), n.id.as_str()) else {
+        return None;
+    };
+    let [id] = ids else { return None };
+    match scopes.bindings[*id as usize].kind {
+        crate::scope::BindingKind::Parameter { func, index } if func == from.local && from.file == ev.file => {
+            let info = ev.cx.index.func(from);
+            (!(index == 0 && info.takes_self())).then_some(index)
+        }
+        _ => None,
+    }
+}
+
+/// The forwarding launcher a callee is (see [`crate::infer::Forwarder`]), and whether it is
+/// called bound (its first parameter already supplied).
+fn forwarder_of(ev: &Evaluator, callee: &Value) -> Option<(FuncId, bool, crate::infer::Forwarder)> {
+    let forwarders = &ev.cx.facts.forwarders;
+    if forwarders.is_empty() {
+        return None;
+    }
+    let (f, bound) = match callee {
+        Value::Function(f) => (*f, false),
+        Value::BoundMethod(f, _) => (*f, true),
+        _ => return None,
+    };
+    forwarders.get(&f).map(|fw| (f, bound, fw.clone()))
+}
+
 /// The configured `task-launchers` entry a callee is, if any.
 fn user_launcher(ev: &Evaluator, callee: &Value) -> Option<String> {
     let launchers = &ev.cx.index.user_launchers;
@@ -326,14 +365,9 @@ pub fn launcher_site<'a>(
     from: Option<FuncId>,
 ) -> Option<LauncherSite> {
     let args = &call.arguments.args;
-    let site = |launcher: String, threads: bool, entries: Vec<Entry>, data: Vec<Value>| LauncherSite {
-        file,
-        range: call.range(),
-        launcher,
-        threads,
-        entries,
-        from,
-        data,
+    let forwards = |ev: &Evaluator<'a, '_, '_>, callable: Option<&Expr>| forwarded_param(ev, from, callable?);
+    let site = |launcher: String, threads: bool, entries: Vec<Entry>, data: Vec<Value>, forwards: Option<usize>| {
+        LauncherSite { file, range: call.range(), launcher, threads, entries, from, data, forwards }
     };
     if let Expr::Attribute(attr) = &*call.func {
         let m = attr.attr.as_str();
@@ -351,13 +385,14 @@ pub fn launcher_site<'a>(
             let rest: Vec<Value> = args[2..].iter().map(|e| ev.eval(e)).collect();
             let data = rest.clone();
             let entries = entries_of(ev, &callee, rest, Vec::new());
-            return Some(site("loop.run_in_executor".into(), threads, entries, data));
+            let fw = forwards(ev, args.get(1));
+            return Some(site("loop.run_in_executor".into(), threads, entries, data, fw));
         }
         let recv = ev.eval(&attr.value);
         if m == "compute" && matches!(recv, Value::Delayed(_)) {
             let threads = dask_scheduler(call).unwrap_or(true);
             let (entries, data) = delayed_entries_of(ev, &[recv]);
-            return Some(site("dask.compute".into(), threads, entries, data));
+            return Some(site("dask.compute".into(), threads, entries, data, None));
         }
         // A receiver that may be several pools (an alias bound on two paths) launches on the
         // thread pool if it may be one; a process pool otherwise.
@@ -384,10 +419,21 @@ pub fn launcher_site<'a>(
             let callee = ev.eval(func_expr);
             let (pos, kwargs) = match (kind.family, m) {
                 (PoolFamily::Executor, "submit") => {
-                    let pos = args[1..]
-                        .iter()
-                        .map(|e| if matches!(e, Expr::Starred(_)) { Value::Unknown } else { ev.eval(e) })
-                        .collect();
+                    // `submit(fn, *args)` forwarding a known tuple (a wrapper's own `*args`)
+                    // hands on its items.
+                    let mut pos = Vec::new();
+                    for e in &args[1..] {
+                        match e {
+                            Expr::Starred(s) => match ev.eval(&s.value) {
+                                Value::Tuple(items) => pos.extend(items.iter().cloned()),
+                                _ => {
+                                    pos.push(Value::Unknown);
+                                    break;
+                                }
+                            },
+                            e => pos.push(ev.eval(e)),
+                        }
+                    }
                     let kwargs = ev.keyword_values(call);
                     (pos, kwargs)
                 }
@@ -422,7 +468,8 @@ pub fn launcher_site<'a>(
             };
             data.extend(iterated_arrays(ev, iterables));
             let entries = entries_of(ev, &callee, pos, kwargs);
-            return Some(site(format!("{prefix}.{m}"), kind.threads, entries, data));
+            let fw = forwards(ev, Some(func_expr));
+            return Some(site(format!("{prefix}.{m}"), kind.threads, entries, data, fw));
         }
     }
     let callee = ev.eval(&call.func);
@@ -432,7 +479,23 @@ pub fn launcher_site<'a>(
         let pos = mapped_args(ev, args.get(1..).unwrap_or_default());
         let data = pos.clone();
         let entries = entries_of(ev, &f, pos, Vec::new());
-        return Some(site(name, true, entries, data));
+        let fw = forwards(ev, args.first().or_else(|| kwarg(call, "func")).or_else(|| kwarg(call, "fn")));
+        return Some(site(name, true, entries, data, fw));
+    }
+    if let Some((f, bound, fwd)) = forwarder_of(ev, &callee) {
+        // A call of a project function that launches its parameter: a launch of the
+        // argument given for it, with the positional arguments after it as the task's.
+        let info = ev.cx.index.func(f);
+        let pname = info.params().get(fwd.param).map(|p| p.name.as_str());
+        let at = fwd.param.checked_sub(usize::from(bound))?;
+        let callable = args.get(at).filter(|e| !matches!(e, Expr::Starred(_))).or_else(|| kwarg(call, pname?))?;
+        let f_value = ev.eval(callable);
+        let rest: Vec<Value> =
+            args.iter().skip(at + 1).take_while(|e| !matches!(e, Expr::Starred(_))).map(|e| ev.eval(e)).collect();
+        let data = rest.clone();
+        let entries = entries_of(ev, &f_value, rest, Vec::new());
+        let fw = forwards(ev, Some(callable));
+        return Some(site(fwd.launcher, fwd.threads, entries, data, fw));
     }
     match &callee {
         Value::External(q) => match &**q {
@@ -442,7 +505,8 @@ pub fn launcher_site<'a>(
                 let kwargs: Vec<(String, Value)> = ev.keyword_values(call);
                 let data = handed_data(&f, &rest, &kwargs);
                 let entries = entries_of(ev, &f, rest, kwargs);
-                Some(site("asyncio.to_thread".into(), true, entries, data))
+                let fw = forwards(ev, args.first());
+                Some(site("asyncio.to_thread".into(), true, entries, data, fw))
             }
             "tqdm.contrib.concurrent.thread_map" | "tqdm.contrib.concurrent.process_map" => {
                 let f = ev.eval(args.first().or_else(|| kwarg(call, "fn"))?);
@@ -450,11 +514,13 @@ pub fn launcher_site<'a>(
                 let data = pos.clone();
                 let entries = entries_of(ev, &f, pos, Vec::new());
                 let threads = q.ends_with("thread_map");
+                let fw = forwards(ev, args.first().or_else(|| kwarg(call, "fn")));
                 Some(site(
                     q.rsplit('.').next().map(|m| format!("tqdm.contrib.concurrent.{m}")).unwrap_or_default(),
                     threads,
                     entries,
                     data,
+                    fw,
                 ))
             }
             // superqt's own module path too: napari's `create_worker` wraps
@@ -469,7 +535,8 @@ pub fn launcher_site<'a>(
                     ev.keyword_values(call).into_iter().filter(|(k, _)| !k.starts_with('_')).collect();
                 let data = handed_data(&f, &rest, &kwargs);
                 let entries = entries_of(ev, &f, rest, kwargs);
-                Some(site("napari.qt.threading.create_worker".into(), true, entries, data))
+                let fw = forwards(ev, args.first());
+                Some(site("napari.qt.threading.create_worker".into(), true, entries, data, fw))
             }
             "dask.compute" | "dask.base.compute" | "dask.threaded.get" | "dask.get" => {
                 let threads = match dask_scheduler(call) {
@@ -479,7 +546,7 @@ pub fn launcher_site<'a>(
                 };
                 let (entries, data) = delayed_entries(ev, args);
                 let name = if q.ends_with(".get") { "dask.threaded.get" } else { "dask.compute" };
-                Some(site(name.into(), threads, entries, data))
+                Some(site(name.into(), threads, entries, data, None))
             }
             "threading.Thread" | "threading.Timer" | "multiprocessing.Process" => {
                 let (target_pos, args_pos, kwargs_pos) = if &**q == "threading.Timer" { (1, 2, 3) } else { (1, 3, 4) };
@@ -494,7 +561,8 @@ pub fn launcher_site<'a>(
                 let data = handed_data(&f, &pos, &kwargs);
                 let entries = entries_of(ev, &f, pos, kwargs);
                 let threads = &**q != "multiprocessing.Process";
-                Some(site(q.to_string(), threads, entries, data))
+                let fw = forwards(ev, Some(target));
+                Some(site(q.to_string(), threads, entries, data, fw))
             }
             _ => None,
         },
@@ -521,7 +589,7 @@ pub fn launcher_site<'a>(
                     entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
                 }
             }
-            Some(site("joblib.Parallel".into(), kind.threads, entries, data))
+            Some(site("joblib.Parallel".into(), kind.threads, entries, data, None))
         }
     }
 }

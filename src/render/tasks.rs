@@ -32,6 +32,9 @@ pub struct SiteReport {
     /// Callables the launcher runs that are not project functions (`self.handler`, a library
     /// function), as written.
     pub unresolved: Vec<String>,
+    /// The parameter of the enclosing function the callable is, when the function forwards
+    /// what its callers give it: each of those calls is listed as a launcher of its own.
+    pub forwards: Option<String>,
     /// Every function the entries reach, entries included, with the shortest chain.
     pub reaches: Vec<Reached>,
     /// The functions each reached function calls (qualified names), for the tree.
@@ -90,8 +93,12 @@ impl TaskReport {
                     entries.push(q);
                 }
             }
+            let forwards = s
+                .forwards
+                .zip(s.from)
+                .and_then(|(i, f)| index.func(f).params().get(i).map(|p| p.name.as_str().to_string()));
             let mut unresolved = Vec::new();
-            if s.entries.is_empty() {
+            if s.entries.is_empty() && forwards.is_none() {
                 let text = index
                     .modules
                     .get(s.file as usize)
@@ -129,6 +136,7 @@ impl TaskReport {
                 kind: if s.threads { "thread" } else { "process" },
                 entries,
                 unresolved,
+                forwards,
                 reaches,
                 calls,
             };
@@ -163,6 +171,9 @@ impl TaskReport {
             for u in &s.unresolved {
                 line(out, &format!("    runs  <unresolved: {u}>"))?;
             }
+            if let Some(p) = &s.forwards {
+                line(out, &format!("    forwards  its parameter `{p}`: each call that fills it is a launcher below"))?;
+            }
             if verbose {
                 for r in s.reaches.iter().filter(|r| r.chain.len() > 1) {
                     writeln!(out, "    chain  {}", r.chain.join(" → "))?;
@@ -191,6 +202,9 @@ impl SiteReport {
             if !self.unresolved.contains(&u) {
                 self.unresolved.push(u);
             }
+        }
+        if self.forwards.is_none() {
+            self.forwards = other.forwards;
         }
         for r in other.reaches {
             if !self.reaches.iter().any(|x| x.function == r.function) {
