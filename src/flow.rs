@@ -67,7 +67,9 @@ pub fn program_facts(
         eprintln!("flow: first-round units {:?}", t0.elapsed());
     }
     let mut contributions: FxHashMap<(u32, ScopeId), Vec<Entry>> = FxHashMap::default();
-    let mut defaults: Vec<(FuncId, usize, Value)> = Vec::new();
+    // Which contributions hold a call of each function.
+    let mut by_callee: FxHashMap<FuncId, FxHashSet<(u32, ScopeId)>> = FxHashMap::default();
+    let mut defaults: FxHashMap<FuncId, Vec<(usize, Value)>> = FxHashMap::default();
     for round in 0..MAX_ROUNDS {
         stats.rounds = round + 1;
         let sites = AtomicUsize::new(0);
@@ -103,9 +105,15 @@ pub fn program_facts(
         // (its own facts changed) replaces what it passed before, so an argument that was
         // unknown while its function had no facts yet (`super().__init__(data)` walked before
         // `data` got any) does not stay unknown for good.
+        // Only the facts of functions whose contributions changed are recomputed.
+        let mut touched: FxHashSet<FuncId> = FxHashSet::default();
         for v in &found {
             for s in &v.entered {
-                contributions.remove(&(v.file, *s));
+                if let Some(old) = contributions.remove(&(v.file, *s)) {
+                    for e in old {
+                        touched.insert(e.func);
+                    }
+                }
             }
         }
         let mut queued = facts.queue_items.clone();
@@ -113,35 +121,51 @@ pub fn program_facts(
         for v in found {
             forwarders.extend(v.forwarders);
             for (s, e) in v.entries {
+                touched.insert(e.func);
+                by_callee.entry(e.func).or_default().insert((v.file, s));
                 contributions.entry((v.file, s)).or_default().push(e);
             }
-            defaults.extend(v.defaults);
+            for (f, i, d) in v.defaults {
+                touched.insert(f);
+                defaults.entry(f).or_default().push((i, d));
+            }
             for q in &v.queued {
                 queued = queued.join(q);
             }
         }
-        let mut next = ParamFacts::default();
-        for entries in contributions.values() {
-            for e in entries {
-                add_entry(index, &mut next, e);
+        // Recomputed in place; the previous facts of the touched functions are kept to compare.
+        let next = &mut facts.params;
+        let mut before: FxHashMap<FuncId, Option<Vec<Value>>> = FxHashMap::default();
+        for f in &touched {
+            before.insert(*f, next.remove(f));
+            if let Some(keys) = by_callee.get_mut(f) {
+                keys.retain(|k| contributions.contains_key(k));
+                for k in keys.iter() {
+                    for e in contributions[k].iter().filter(|e| e.func == *f) {
+                        add_entry(index, next, e);
+                    }
+                }
             }
-        }
-        for (f, i, v) in &defaults {
-            let info = index.func(*f);
-            let slots = info.params().len() + usize::from(info.has_vararg());
-            let slot = next.entry(*f).or_insert_with(|| vec![Value::Unbound; slots]);
-            if let Some(s) = slot.get_mut(*i) {
-                *s = s.join(v);
+            if let Some(ds) = defaults.get(f) {
+                let info = index.func(*f);
+                let slots = info.params().len() + usize::from(info.has_vararg());
+                let slot = next.entry(*f).or_insert_with(|| vec![Value::Unbound; slots]);
+                for (i, d) in ds {
+                    if let Some(s) = slot.get_mut(*i) {
+                        *s = s.join(d);
+                    }
+                }
             }
         }
         // Functions whose facts changed to something a launcher or a rule can use.
-        let mut changed: Vec<FuncId> = next
-            .iter()
-            .filter(|(f, v)| facts.params.get(*f) != Some(*v) && v.iter().any(worth_following))
-            .map(|(f, _)| *f)
+        let mut changed: Vec<FuncId> = touched
+            .into_iter()
+            .filter(|f| {
+                let v = next.get(f);
+                before.get(f).and_then(|b| b.as_ref()) != v && v.is_some_and(|v| v.iter().any(worth_following))
+            })
             .collect();
         changed.sort();
-        facts.params = next;
         facts.queue_items = queued;
         facts.forwarders = forwarders;
         if changed.is_empty() {

@@ -65,10 +65,10 @@ pub struct EvalCache {
     class_attrs: FxHashMap<(ClassId, String), Value>,
     /// What a module's stores into a dict name add (`d["k"] = f`), per (file, name).
     container_stores: FxHashMap<(u32, String), Value>,
-    /// Which parameters of a function its body uses as arrays (`crate::usage`).
-    array_usage: FxHashMap<FuncId, Arc<[bool]>>,
     /// A dict name read at an offset, with the stores made before it (`overwritten_keys`).
     dict_reads: FxHashMap<(u32, String, ruff_text_size::TextSize), Value>,
+    /// Whether a loop or comprehension target (by node address) is used as an array.
+    loop_targets: FxHashMap<usize, bool>,
 }
 
 impl EvalCache {
@@ -78,8 +78,8 @@ impl EvalCache {
             + self.returns.len()
             + self.class_attrs.len()
             + self.container_stores.len()
-            + self.array_usage.len()
             + self.dict_reads.len()
+            + self.loop_targets.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -535,16 +535,9 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// Whether the body of `func` uses its parameter `index` as an array before rebinding it.
     fn used_as_array(&mut self, func: FuncId, index: usize) -> bool {
-        let cached = self.cx.cache.borrow().array_usage.get(&func).cloned();
-        let usage = match cached {
-            Some(u) => u,
-            None => {
-                let scopes = self.index().module_scopes(func.file);
-                let u: Arc<[bool]> = crate::usage::array_parameters(scopes, self.index().func(func)).into();
-                self.cx.cache.borrow_mut().array_usage.insert(func, u.clone());
-                u
-            }
-        };
+        let scopes = self.index().module_scopes(func.file);
+        let Some(slot) = scopes.array_usage.get(func.local as usize) else { return false };
+        let usage = slot.get_or_init(|| crate::usage::array_parameters(scopes, self.index().func(func)).into());
         usage.get(index).copied().unwrap_or(false)
     }
 
@@ -1135,13 +1128,24 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         }
     }
 
+    /// [`crate::usage::target_used_as_array`], once per target node.
+    fn loop_target_used_as_array(&mut self, target: &Expr, name: &str, uses: &[&Expr], body: &[ast::Stmt]) -> bool {
+        let key = target as *const Expr as usize;
+        if let Some(&b) = self.cx.cache.borrow().loop_targets.get(&key) {
+            return b;
+        }
+        let b = crate::usage::target_used_as_array(self.scopes(), self.current_scope(), name, uses, body);
+        self.cx.cache.borrow_mut().loop_targets.insert(key, b);
+        b
+    }
+
     /// Bind a loop or comprehension target to the iterable's element; a plain name whose
     /// element nothing tells, used as an array in `uses` or `body`, is an array of unknown
     /// rank (`crate::usage`).
     pub fn bind_loop_target(&mut self, target: &'a Expr, elem: Value, uses: &[&Expr], body: &[ast::Stmt]) {
         if elem == Value::Unknown
             && let Expr::Name(n) = target
-            && crate::usage::target_used_as_array(self.scopes(), self.current_scope(), n.id.as_str(), uses, body)
+            && self.loop_target_used_as_array(target, n.id.as_str(), uses, body)
         {
             self.set_var(n.id.as_str(), Value::unknown_array());
             return;

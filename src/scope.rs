@@ -256,6 +256,9 @@ impl<'a> ClassInfo<'a> {
 /// Everything the binder learned about one module.
 #[derive(Debug)]
 pub struct ModuleScopes<'a> {
+    /// Per function: which of its parameters the body uses as arrays (`crate::usage`),
+    /// computed on first use and shared by every evaluator.
+    pub array_usage: Vec<std::sync::OnceLock<Box<[bool]>>>,
     pub scopes: Vec<Scope<'a>>,
     pub bindings: Vec<Binding<'a>>,
     pub functions: Vec<FunctionInfo<'a>>,
@@ -304,6 +307,7 @@ impl<'a> ModuleScopes<'a> {
                 function_at: FxHashMap::default(),
                 class_at: FxHashMap::default(),
                 container_stores: FxHashMap::default(),
+                array_usage: Vec::new(),
             },
             scope: MODULE_SCOPE,
             module: module.to_string(),
@@ -314,6 +318,7 @@ impl<'a> ModuleScopes<'a> {
         };
         b.body(body);
         let mut out = b.out;
+        out.array_usage = (0..out.functions.len()).map(|_| std::sync::OnceLock::new()).collect();
         for i in 0..out.functions.len() {
             if let FuncNode::Def(f) = out.functions[i].node {
                 let jit = out.numba_jit(out.functions[i].parent_scope, &f.decorator_list);

@@ -252,7 +252,8 @@ impl<'x> Visitor<'x> for UseFinder<'_, '_, '_> {
                 {
                     self.mark(&a.value);
                 }
-                if let Some(first) = call.arguments.args.first() {
+                // Resolving the callee costs a lookup per call: only for a watched first argument.
+                if let Some(first) = call.arguments.args.first().filter(|f| self.watched_index(f).is_some()) {
                     match self.scopes.import_qualified_name(self.scope, &call.func).as_deref() {
                         Some("builtins.isinstance" | "builtins.hasattr" | "builtins.type") => {
                             if let Some(i) = self.watched_index(first) {
