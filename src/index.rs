@@ -32,6 +32,8 @@ pub struct ProjectIndex<'a> {
     /// `gil-releasing` from the configuration: qualified names of functions to treat like
     /// numba `nogil` code.
     pub gil_releasing: Vec<String>,
+    /// The `conftest.py` modules (pytest fixtures), found on first use.
+    conftests: OnceLock<Vec<u32>>,
 }
 
 impl<'a> ProjectIndex<'a> {
@@ -41,7 +43,23 @@ impl<'a> ProjectIndex<'a> {
         for (i, m) in modules.iter().enumerate() {
             by_name.entry(m.name.as_str()).or_default().push(i as u32);
         }
-        ProjectIndex { modules, scopes, by_name, user_launchers: Vec::new(), gil_releasing: Vec::new() }
+        ProjectIndex {
+            modules,
+            scopes,
+            by_name,
+            user_launchers: Vec::new(),
+            gil_releasing: Vec::new(),
+            conftests: OnceLock::new(),
+        }
+    }
+
+    /// The project's `conftest.py` modules.
+    pub fn conftest_modules(&self) -> &[u32] {
+        self.conftests.get_or_init(|| {
+            (0..self.modules.len() as u32)
+                .filter(|&m| self.modules[m as usize].source.path.file_name().is_some_and(|n| n == "conftest.py"))
+                .collect()
+        })
     }
 
     pub fn configure(mut self, settings: &crate::config::Settings) -> Self {

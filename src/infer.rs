@@ -523,14 +523,26 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     }
 
     /// A parameter's value: an annotation wins; then facts from launcher sites and task
-    /// callers; `self` of a method is an instance of its class; then what the body does with
-    /// it (`crate::usage`): an array of unknown rank if it is used as one.
+    /// callers; `self` of a method is an instance of its class; then what pytest injects
+    /// (`crate::pytest_injection`); then what the body does with it (`crate::usage`): an array
+    /// of unknown rank if it is used as one.
     pub fn param_value(&mut self, func: FuncId, index: usize) -> Value {
         let v = self.declared_or_flowing_param(func, index);
-        if v != Value::Unknown || !self.used_as_array(func, index) {
+        if v != Value::Unknown {
             return v;
         }
-        Value::unknown_array()
+        if self.depth <= MAX_DEPTH
+            && let Some(v) = crate::pytest_injection::injected(self, func, index)
+            && v != Value::Unknown
+        {
+            return v;
+        }
+        if self.used_as_array(func, index) { Value::unknown_array() } else { Value::Unknown }
+    }
+
+    /// An evaluator for code in another scope (one level deeper).
+    pub fn child_at(&self, file: u32, scope: ScopeId) -> Evaluator<'a, 'p, 'c> {
+        self.child(file, scope)
     }
 
     /// Whether the body of `func` uses its parameter `index` as an array before rebinding it.

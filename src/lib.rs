@@ -22,6 +22,7 @@ pub mod numpy_returns;
 pub mod paths;
 pub mod project;
 pub mod project_facts;
+pub mod pytest_injection;
 pub mod render;
 pub mod rules;
 pub mod scope;
