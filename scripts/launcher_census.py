@@ -71,9 +71,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -230,22 +228,9 @@ def grep_hits(root: Path, check: list[str]) -> list[dict]:
 
 def run_tasks(numgil: str, root: Path, check: list[str], timeout: int):
     """Return (sites, seconds, error)."""
-    cmd = [numgil, "tasks", "--output-format", "json", *check]
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, time.perf_counter() - start, f"timed out after {timeout}s"
-    except OSError as exc:
-        return None, 0.0, f"cannot run numgil: {exc}"
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-        return None, elapsed, f"numgil exited {proc.returncode}: {tail}"
-    try:
-        data = json.loads(proc.stdout or "{}")
-    except json.JSONDecodeError as exc:
-        return None, elapsed, f"numgil output is not JSON: {exc}"
+    data, elapsed, err = realworld.run_numgil_json(numgil, ["tasks", "--output-format", "json", *check], root, timeout)
+    if err:
+        return None, elapsed, err
     sites = []
     for s in data.get("sites", []) if isinstance(data, dict) else []:
         try:

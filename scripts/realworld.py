@@ -349,15 +349,12 @@ def obtain(project: Project, cache: Path, mirror: Path, timeout: int) -> Path:
 # --------------------------------------------------------------------------- numgil
 
 
-def run_numgil(numgil: str, root: Path, check: list, everywhere: bool, timeout: int):
-    """Return (findings, seconds, error)."""
-    cmd = [numgil, "check", "--output-format", "json"]
-    if everywhere:
-        cmd += ["--scope", "everywhere"]
-    cmd += check
+def run_numgil_json(numgil: str, args: list, root: Path, timeout: int):
+    """Run `numgil ARGS` in `root`; return (parsed JSON output or None when empty, seconds,
+    error). Exit status 1 (findings) is not an error."""
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run([numgil, *args], cwd=root, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, time.perf_counter() - start, f"timed out after {timeout}s"
     except OSError as exc:
@@ -368,11 +365,23 @@ def run_numgil(numgil: str, root: Path, check: list, everywhere: bool, timeout: 
         return None, elapsed, f"numgil exited {proc.returncode}: {tail}"
     out = proc.stdout.strip()
     if not out:
-        return [], elapsed, None
+        return None, elapsed, None
     try:
-        data = json.loads(out)
+        return json.loads(out), elapsed, None
     except json.JSONDecodeError as exc:
         return None, elapsed, f"numgil output is not JSON: {exc}"
+
+
+def run_numgil(numgil: str, root: Path, check: list, everywhere: bool, timeout: int):
+    """Return (findings, seconds, error)."""
+    args = ["check", "--output-format", "json"]
+    if everywhere:
+        args += ["--scope", "everywhere"]
+    data, elapsed, err = run_numgil_json(numgil, args + list(check), root, timeout)
+    if err:
+        return None, elapsed, err
+    if data is None:
+        return [], elapsed, None
     if isinstance(data, dict):  # tolerate a wrapper object
         data = data.get("findings") or data.get("diagnostics") or []
     findings = []
