@@ -70,7 +70,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -396,18 +395,8 @@ def main(argv=None) -> int:
                     help="seconds allowed for one numgil run or download (default 600)")
     args = ap.parse_args(argv)
 
-    numgil = args.numgil
-    if os.sep in numgil or (os.altsep and os.altsep in numgil):
-        numgil = str(Path(numgil).resolve())
-    elif shutil.which(numgil):
-        numgil = shutil.which(numgil)
-
-    projects = realworld.load_projects(args.cases)
-    if args.project:
-        wanted = set(args.project)
-        projects = [p for p in projects if p.name in wanted or p.toml.stem in wanted]
-        if not projects:
-            log(f"no project named {', '.join(sorted(wanted))} in {args.cases}")
+    numgil = realworld.resolve_binary(args.numgil)
+    projects = realworld.select_projects(realworld.load_projects(args.cases), args.project, args.cases)
     cache = args.cache.resolve()
 
     results = []

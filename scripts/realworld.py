@@ -349,6 +349,24 @@ def obtain(project: Project, cache: Path, mirror: Path, timeout: int) -> Path:
 # --------------------------------------------------------------------------- numgil
 
 
+def resolve_binary(numgil: str) -> str:
+    """A numgil path made absolute (runs happen in project folders), or found on PATH."""
+    if os.sep in numgil or (os.altsep and os.altsep in numgil):
+        return str(Path(numgil).resolve())
+    return shutil.which(numgil) or numgil
+
+
+def select_projects(projects: list, names: list, cases_dir: Path) -> list:
+    """The projects named (by name or case-file stem), all when none is."""
+    if not names:
+        return projects
+    wanted = set(names)
+    chosen = [p for p in projects if p.name in wanted or p.toml.stem in wanted]
+    if not chosen:
+        log(f"no project named {', '.join(sorted(wanted))} in {cases_dir}")
+    return chosen
+
+
 def run_numgil_json(numgil: str, args: list, root: Path, timeout: int):
     """Run `numgil ARGS` in `root`; return (parsed JSON output or None when empty, seconds,
     error). Exit status 1 (findings) is not an error."""
@@ -544,18 +562,8 @@ def main(argv=None) -> int:
                     help="seconds allowed for one pip download or one numgil run (default 600)")
     args = ap.parse_args(argv)
 
-    numgil = args.numgil
-    if os.sep in numgil or (os.altsep and os.altsep in numgil):
-        numgil = str(Path(numgil).resolve())
-    elif shutil.which(numgil):
-        numgil = shutil.which(numgil)
-
-    projects = load_projects(args.cases)
-    if args.project:
-        wanted = set(args.project)
-        projects = [p for p in projects if p.name in wanted or p.toml.stem in wanted]
-        if not projects:
-            log(f"no project named {', '.join(sorted(wanted))} in {args.cases}")
+    numgil = resolve_binary(args.numgil)
+    projects = select_projects(load_projects(args.cases), args.project, args.cases)
     args.cache.mkdir(parents=True, exist_ok=True)
 
     for p in projects:
