@@ -127,7 +127,11 @@ pub fn program_facts(
             }
             for (f, i, d) in v.defaults {
                 touched.insert(f);
-                defaults.entry(f).or_default().push((i, d));
+                // A def is walked again with its scope: its defaults are the same values.
+                let ds = defaults.entry(f).or_default();
+                if !ds.contains(&(i, d.clone())) {
+                    ds.push((i, d));
+                }
             }
             for q in &v.queued {
                 queued = queued.join(q);
