@@ -1179,7 +1179,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     fn assign_elts(&mut self, elts: &'a [Expr], value: Value) {
         let star = elts.iter().position(|e| matches!(e, Expr::Starred(_)));
         for (i, e) in elts.iter().enumerate() {
-            let step = crate::value::UnpackStep::for_target(i, elts.len(), star);
+            let step = crate::scope::UnpackStep::for_target(i, elts.len(), star);
             let v = value.project_step(step.encode());
             match e {
                 Expr::Starred(s) => self.assign(&s.value, v),

@@ -75,6 +75,52 @@ pub struct ContainerStore<'a> {
     pub end: TextSize,
 }
 
+/// A step of the path from an unpacked value to one target (`a, *b, c = v`), packed in a
+/// `u32` for the binder's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnpackStep {
+    /// The target at this position.
+    At(usize),
+    /// A target after a starred one: this many places from the end.
+    FromEnd(usize),
+    /// The starred target: what lies between `before` targets and `after` targets.
+    Rest { before: usize, after: usize },
+}
+
+impl UnpackStep {
+    const FROM_END: u32 = 1 << 31;
+    const REST: u32 = 1 << 30;
+
+    pub fn encode(self) -> u32 {
+        match self {
+            UnpackStep::At(i) => (i as u32) & 0x3fff_ffff,
+            UnpackStep::FromEnd(j) => Self::FROM_END | ((j as u32) & 0x3fff_ffff),
+            UnpackStep::Rest { before, after } => {
+                Self::REST | (((before as u32) & 0x7fff) << 15) | ((after as u32) & 0x7fff)
+            }
+        }
+    }
+
+    pub fn decode(step: u32) -> UnpackStep {
+        if step & Self::FROM_END != 0 {
+            UnpackStep::FromEnd((step & 0x3fff_ffff) as usize)
+        } else if step & Self::REST != 0 {
+            UnpackStep::Rest { before: ((step >> 15) & 0x7fff) as usize, after: (step & 0x7fff) as usize }
+        } else {
+            UnpackStep::At(step as usize)
+        }
+    }
+
+    /// The step for target `i` of `n` targets, the starred one (if any) at `star`.
+    pub fn for_target(i: usize, n: usize, star: Option<usize>) -> UnpackStep {
+        match star {
+            Some(k) if i == k => UnpackStep::Rest { before: k, after: n - 1 - k },
+            Some(k) if i > k => UnpackStep::FromEnd(n - 1 - i),
+            _ => UnpackStep::At(i),
+        }
+    }
+}
+
 /// How a name got its value.
 #[derive(Debug, Clone)]
 pub enum BindingKind<'a> {
@@ -976,7 +1022,7 @@ impl<'a> Binder<'a> {
     fn unpack(&mut self, elts: &'a [Expr], path: &mut Vec<u32>, kind: &dyn Fn(Box<[u32]>) -> BindingKind<'a>) {
         let star = elts.iter().position(|e| matches!(e, Expr::Starred(_)));
         for (i, e) in elts.iter().enumerate() {
-            path.push(crate::value::UnpackStep::for_target(i, elts.len(), star).encode());
+            path.push(UnpackStep::for_target(i, elts.len(), star).encode());
             self.target(e, path, kind);
             path.pop();
         }

@@ -64,52 +64,6 @@ pub struct Partial {
     pub kwargs: Vec<(String, Value)>,
 }
 
-/// A step of the path from an unpacked value to one target (`a, *b, c = v`), packed in a
-/// `u32` for the binder's tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnpackStep {
-    /// The target at this position.
-    At(usize),
-    /// A target after a starred one: this many places from the end.
-    FromEnd(usize),
-    /// The starred target: what lies between `before` targets and `after` targets.
-    Rest { before: usize, after: usize },
-}
-
-impl UnpackStep {
-    const FROM_END: u32 = 1 << 31;
-    const REST: u32 = 1 << 30;
-
-    pub fn encode(self) -> u32 {
-        match self {
-            UnpackStep::At(i) => (i as u32) & 0x3fff_ffff,
-            UnpackStep::FromEnd(j) => Self::FROM_END | ((j as u32) & 0x3fff_ffff),
-            UnpackStep::Rest { before, after } => {
-                Self::REST | (((before as u32) & 0x7fff) << 15) | ((after as u32) & 0x7fff)
-            }
-        }
-    }
-
-    pub fn decode(step: u32) -> UnpackStep {
-        if step & Self::FROM_END != 0 {
-            UnpackStep::FromEnd((step & 0x3fff_ffff) as usize)
-        } else if step & Self::REST != 0 {
-            UnpackStep::Rest { before: ((step >> 15) & 0x7fff) as usize, after: (step & 0x7fff) as usize }
-        } else {
-            UnpackStep::At(step as usize)
-        }
-    }
-
-    /// The step for target `i` of `n` targets, the starred one (if any) at `star`.
-    pub fn for_target(i: usize, n: usize, star: Option<usize>) -> UnpackStep {
-        match star {
-            Some(k) if i == k => UnpackStep::Rest { before: k, after: n - 1 - k },
-            Some(k) if i > k => UnpackStep::FromEnd(n - 1 - i),
-            _ => UnpackStep::At(i),
-        }
-    }
-}
-
 /// What is known about a Python value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -380,18 +334,18 @@ impl Value {
         }
     }
 
-    /// One step of an unpacking path ([`UnpackStep`]): a position, a position counted from
+    /// One step of an unpacking path ([`crate::scope::UnpackStep`]): a position, a position counted from
     /// the end (targets after a starred one), or the starred target itself (a list of what is
     /// left between the targets before and after it).
     pub fn project_step(&self, step: u32) -> Value {
-        match UnpackStep::decode(step) {
-            UnpackStep::At(i) => self.project(i),
-            UnpackStep::FromEnd(j) => match self {
+        match crate::scope::UnpackStep::decode(step) {
+            crate::scope::UnpackStep::At(i) => self.project(i),
+            crate::scope::UnpackStep::FromEnd(j) => match self {
                 Value::Tuple(items) if j < items.len() => items[items.len() - 1 - j].clone(),
                 Value::Tuple(_) => Value::Unknown,
                 other => other.project(0),
             },
-            UnpackStep::Rest { before, after } => match self {
+            crate::scope::UnpackStep::Rest { before, after } => match self {
                 Value::Tuple(items) if before + after <= items.len() => Value::list_of(
                     items[before..items.len() - after].iter().fold(Value::Unbound, |acc, v| acc.join(v)).or_unknown(),
                 ),
