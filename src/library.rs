@@ -129,6 +129,11 @@ impl ArrayInfo {
     }
 }
 
+/// Whether `e` is the integer literal `value`.
+pub fn is_int_literal(e: &Expr, value: i64) -> bool {
+    matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if i.as_i64() == Some(value)))
+}
+
 /// The value of keyword argument `name` of a call.
 pub fn kwarg<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e Expr> {
     call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)

@@ -81,7 +81,7 @@ fn numexpr_pinned(index: &ProjectIndex, file: u32, s: &Stmt) -> bool {
         Stmt::Expr(e) => {
             let Expr::Call(c) = &*e.value else { return false };
             matches!(qualified(index, file, &c.func).as_deref(), Some("numexpr.set_num_threads"))
-                && c.arguments.args.first().is_some_and(|a| crate::rules::helpers::is_int_literal(a, 1))
+                && c.arguments.args.first().is_some_and(|a| crate::library::is_int_literal(a, 1))
         }
         Stmt::Assign(a) => {
             a.targets.iter().any(|t| environ_key(t) == Some("NUMEXPR_NUM_THREADS"))

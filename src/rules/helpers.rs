@@ -3,7 +3,7 @@
 
 use super::Checker;
 use crate::value::{ArrayInfo, Value};
-use ruff_python_ast::{Expr, ExprCall, Number, Stmt};
+use ruff_python_ast::{Expr, ExprCall, Stmt};
 
 /// The numpy function a call invokes, without the `numpy.` prefix (`sum`, `linalg.norm`).
 pub fn numpy_function<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> Option<String> {
@@ -44,9 +44,7 @@ pub fn plain_args(call: &ExprCall, n: usize) -> Option<&[Expr]> {
         .then_some(&args[..])
 }
 
-pub fn is_int_literal(e: &Expr, value: i64) -> bool {
-    matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, Number::Int(i) if i.as_i64() == Some(value)))
-}
+pub use crate::library::is_int_literal;
 
 /// Whether a value is an iterable whose elements are known arrays, or an array itself.
 pub fn carries_arrays(v: &Value) -> bool {
