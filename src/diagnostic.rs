@@ -72,7 +72,7 @@ impl Diagnostic {
     /// A finding of `meta`'s rule at `range` of a parsed file; task, evidence, fix and cell are
     /// filled in by whoever knows them.
     pub fn at(
-        meta: &'static crate::rules::RuleMeta,
+        meta: &'static crate::rule_meta::RuleMeta,
         source: &crate::source::SourceFile,
         file: u32,
         range: TextRange,
@@ -103,6 +103,6 @@ impl Diagnostic {
     /// Where the rule is documented: `rules/<CODE>.md` in the numgil repository, as an
     /// absolute URL (also printed by `numgil rule <CODE>`).
     pub fn url(&self) -> String {
-        crate::docs::rule_url(self.code)
+        crate::rule_meta::rule_url(self.code)
     }
 }

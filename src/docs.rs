@@ -2,19 +2,12 @@
 //! prints and the committed `rules/<CODE>.md` files (a test fails when they are stale), and
 //! the rules' absolute URLs.
 
+pub use crate::rule_meta::{REPOSITORY, rule_url};
 use crate::rules::{FixAvailability, RuleMeta, RuleScope};
 use serde::Serialize;
 
 /// Sections every rule's documentation must have.
 pub const REQUIRED_SECTIONS: &[&str] = &["## What it does", "## Why is this bad?", "## Example", "Use instead:"];
-
-/// The repository, from `Cargo.toml`'s `repository`.
-pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
-
-/// The absolute URL of a rule's page: `<repository>/blob/main/rules/NG101.md`.
-pub fn rule_url(code: &str) -> String {
-    format!("{REPOSITORY}/blob/main/rules/{code}.md")
-}
 
 /// The marker line at the top of each committed `rules/<CODE>.md` (kept in the file, never
 /// printed by `numgil rule` or hover).

@@ -24,6 +24,7 @@ pub mod project;
 pub mod project_facts;
 pub mod pytest_injection;
 pub mod render;
+pub mod rule_meta;
 pub mod rules;
 pub mod scope;
 pub mod server;

@@ -31,57 +31,7 @@ use crate::walk::WalkState;
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
-/// Whether a rule can offer a fix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FixAvailability {
-    None,
-    Sometimes,
-    Always,
-}
-
-/// Which code a rule looks at by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RuleScope {
-    /// Code reachable from a thread task (or all code with `--scope everywhere`).
-    ThreadTasks,
-    /// Reported at task launcher sites (pool rules), whatever the scope.
-    Launchers,
-    /// Reported by the engine itself (syntax and I/O problems, suppressions).
-    Engine,
-}
-
-/// A rule's metadata, in one place.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub fix: FixAvailability,
-    pub scope: RuleScope,
-    /// Off unless selected (`--select`, `select`/`extend-select`).
-    pub opt_in: bool,
-    /// The source of the rule's file; its `//!` comment is the rule's documentation.
-    pub source: &'static str,
-}
-
-impl RuleMeta {
-    /// The rule's documentation: the `//!` module comment of its file.
-    pub fn doc(&self) -> String {
-        let mut out = String::new();
-        for line in self.source.lines() {
-            let Some(rest) = line.strip_prefix("//!") else {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                break;
-            };
-            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-            out.push('\n');
-        }
-        out
-    }
-}
+pub use crate::rule_meta::{FixAvailability, RuleMeta, RuleScope};
 
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
