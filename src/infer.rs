@@ -1360,21 +1360,27 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     /// Positional and keyword argument values of a call (a starred argument ends positional
     /// knowledge: later positions are unknown).
     pub fn call_args(&mut self, call: &'a ast::ExprCall) -> (Vec<Value>, Vec<(String, Value)>) {
-        let mut args = Vec::new();
-        for a in call.arguments.args.iter() {
+        (self.positional_values(&call.arguments.args), self.keyword_values(call))
+    }
+
+    /// Values of positional arguments: a starred known tuple (`f(*args)` of a wrapper's own
+    /// `*args`) hands on its items; another starred value ends the list with one unknown.
+    pub fn positional_values(&mut self, args: &'a [Expr]) -> Vec<Value> {
+        let mut out = Vec::new();
+        for a in args {
             if let Expr::Starred(s) = a {
                 match self.eval(&s.value) {
-                    Value::Tuple(items) => args.extend(items.iter().cloned()),
+                    Value::Tuple(items) => out.extend(items.iter().cloned()),
                     _ => {
-                        args.push(Value::Unknown);
+                        out.push(Value::Unknown);
                         break;
                     }
                 }
             } else {
-                args.push(self.eval(a));
+                out.push(self.eval(a));
             }
         }
-        (args, self.keyword_values(call))
+        out
     }
 
     /// Values of a call's named keyword arguments (`**kwargs` spreads are skipped).

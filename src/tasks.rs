@@ -419,21 +419,7 @@ pub fn launcher_site<'a>(
             let callee = ev.eval(func_expr);
             let (pos, kwargs) = match (kind.family, m) {
                 (PoolFamily::Executor, "submit") => {
-                    // `submit(fn, *args)` forwarding a known tuple (a wrapper's own `*args`)
-                    // hands on its items.
-                    let mut pos = Vec::new();
-                    for e in &args[1..] {
-                        match e {
-                            Expr::Starred(s) => match ev.eval(&s.value) {
-                                Value::Tuple(items) => pos.extend(items.iter().cloned()),
-                                _ => {
-                                    pos.push(Value::Unknown);
-                                    break;
-                                }
-                            },
-                            e => pos.push(ev.eval(e)),
-                        }
-                    }
+                    let pos = ev.positional_values(&args[1..]);
                     let kwargs = ev.keyword_values(call);
                     (pos, kwargs)
                 }
