@@ -117,9 +117,8 @@ pub fn program_facts(
             }
         }
         let mut queued = facts.queue_items.clone();
-        let mut forwarders = facts.forwarders.clone();
         for v in found {
-            forwarders.extend(v.forwarders);
+            facts.forwarders.extend(v.forwarders);
             for (s, e) in v.entries {
                 touched.insert(e.func);
                 by_callee.entry(e.func).or_default().insert((v.file, s));
@@ -171,7 +170,6 @@ pub fn program_facts(
             .collect();
         changed.sort();
         facts.queue_items = queued;
-        facts.forwarders = forwarders;
         if changed.is_empty() {
             return (facts, stats);
         }
