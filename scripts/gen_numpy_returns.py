@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate src/numpy_returns.tsv from numpy's bundled type stubs.
+"""Generate src/analysis/numpy_returns.tsv from numpy's bundled type stubs.
 
 Usage:
     python3 scripts/gen_numpy_returns.py [--wheel PATH] [--out PATH]
@@ -1102,7 +1102,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheel", help="use this numpy wheel instead of downloading")
     ap.add_argument("--out", default=os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "src",
+        os.path.dirname(os.path.abspath(__file__)), "..", "src", "analysis",
         "numpy_returns.tsv"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+pub use crate::project::target_version::{DEFAULT_TARGET, parse_target_version};
+
 /// Which code GIL and fusion rules look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -74,6 +76,24 @@ impl Settings {
         self.per_file_ignores.iter().any(|(g, codes)| {
             codes.contains(&code) && (g.is_match(rel) || g.is_match(path) || name.is_some_and(|n| g.is_match(n)))
         })
+    }
+}
+
+impl rules::Selection for Settings {
+    fn enabled(&self, code: &str) -> bool {
+        Settings::enabled(self, code)
+    }
+
+    fn ignored_in(&self, path: &Path, code: &str) -> bool {
+        Settings::ignored_in(self, path, code)
+    }
+
+    fn tasks_only(&self) -> bool {
+        self.scope == Scope::Tasks
+    }
+
+    fn exclude(&self) -> &[String] {
+        &self.exclude
     }
 }
 
@@ -215,7 +235,7 @@ impl Resolver {
     pub fn new(config: Option<&Path>, overrides: Overrides) -> Result<Resolver, ResolveError> {
         // Bad `--select`/`--exclude` values are usage errors even when no file is found.
         apply_cli_selection(&mut Settings::default(), &overrides.select, &overrides.ignore, &overrides.extend_select)?;
-        crate::discover::exclude_set(&overrides.exclude)?;
+        crate::files::discover::exclude_set(&overrides.exclude)?;
         let mut r = Resolver { overrides, groups: Vec::new(), by_dir: FxHashMap::default(), forced: None };
         if let Some(path) = config {
             let found = Found::read(path)?;
@@ -238,7 +258,7 @@ impl Resolver {
         }
         apply_cli_selection(&mut s, &self.overrides.select, &self.overrides.ignore, &self.overrides.extend_select)?;
         s.exclude.extend(self.overrides.exclude.iter().cloned());
-        let excludes = crate::discover::exclude_set(&s.exclude)?;
+        let excludes = crate::files::discover::exclude_set(&s.exclude)?;
         self.groups.push((path, s, excludes));
         Ok(self.groups.len() - 1)
     }
@@ -248,7 +268,7 @@ impl Resolver {
         if let Some(i) = self.forced {
             return Ok(i);
         }
-        let abs = crate::paths::key(path);
+        let abs = crate::files::paths::key(path);
         let dir = if abs.is_dir() { abs } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
         self.group_of_dir(&dir)
     }
@@ -311,7 +331,7 @@ impl Found {
     ) -> Box<ConfigError> {
         Box::new(ConfigError {
             message,
-            src: NamedSource::new(crate::paths::display(&self.path).display().to_string(), self.text.clone()),
+            src: NamedSource::new(crate::files::paths::display(&self.path).display().to_string(), self.text.clone()),
             span: (span.start, span.end.saturating_sub(span.start)).into(),
             label: label.to_string(),
             help,
@@ -437,75 +457,6 @@ pub fn apply_cli_selection(
     let ignored = expand(ignore)?;
     s.rules.retain(|c| !ignored.contains(c));
     Ok(())
-}
-
-/// `py311` → 3.11.
-pub fn parse_target_version(s: &str) -> Option<PythonVersion> {
-    let digits = s.strip_prefix("py")?;
-    let (major, minor) = digits.split_at(1);
-    let major: u8 = major.parse().ok()?;
-    let minor: u8 = minor.parse().ok()?;
-    (major == 3 && (7..=15).contains(&minor)).then_some(PythonVersion { major, minor })
-}
-
-/// Finds the target Python version for each file, caching per directory.
-#[derive(Default)]
-pub struct TargetVersions {
-    by_dir: FxHashMap<PathBuf, PythonVersion>,
-    /// From the configuration's `target-version`, which wins.
-    pub fixed: Option<PythonVersion>,
-}
-
-pub const DEFAULT_TARGET: PythonVersion = PythonVersion::PY314;
-
-impl TargetVersions {
-    pub fn for_file(&mut self, file: &Path) -> PythonVersion {
-        if let Some(v) = self.fixed {
-            return v;
-        }
-        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        self.for_dir(&dir)
-    }
-
-    fn for_dir(&mut self, dir: &Path) -> PythonVersion {
-        if let Some(v) = self.by_dir.get(dir) {
-            return *v;
-        }
-        let v = match read_requires_python(dir) {
-            Some(v) => v,
-            None => match dir.parent() {
-                Some(parent) if parent != dir && !dir.as_os_str().is_empty() => self.for_dir(parent),
-                _ => DEFAULT_TARGET,
-            },
-        };
-        self.by_dir.insert(dir.to_path_buf(), v);
-        v
-    }
-}
-
-fn read_requires_python(dir: &Path) -> Option<PythonVersion> {
-    let text = std::fs::read_to_string(dir.join("pyproject.toml")).ok()?;
-    let doc: toml::Table = text.parse().ok()?;
-    let spec = doc.get("project")?.get("requires-python")?.as_str()?;
-    parse_requires_python(spec)
-}
-
-/// The lowest version a `requires-python` specifier allows (`>=3.9` → 3.9, `~=3.10` → 3.10).
-pub fn parse_requires_python(spec: &str) -> Option<PythonVersion> {
-    spec.split(',')
-        .filter_map(|clause| {
-            let c = clause.trim();
-            let rest = c
-                .strip_prefix(">=")
-                .or_else(|| c.strip_prefix("~="))
-                .or_else(|| c.strip_prefix("=="))
-                .or_else(|| c.strip_prefix('>'))?;
-            let mut parts = rest.trim().split('.');
-            let major: u8 = parts.next()?.trim().parse().ok()?;
-            let minor: u8 = parts.next().unwrap_or("0").trim_end_matches('*').parse().unwrap_or(0);
-            Some(PythonVersion { major, minor })
-        })
-        .min()
 }
 
 #[cfg(test)]

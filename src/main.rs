@@ -6,7 +6,7 @@
 use clap::Parser;
 use numgil::cli::{BenchArgs, CheckArgs, Cli, Command, ProjectArgs, RuleArgs, TasksArgs, TasksFormat};
 use numgil::config::{self, Settings};
-use numgil::fix::FixMode;
+use numgil::findings::fix::FixMode;
 use numgil::project::Project;
 use numgil::render::{self, OutputFormat, Style};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -55,7 +55,7 @@ impl From<config::ResolveError> for Failure {
 }
 
 /// Stack of the thread that runs the command, and of each rayon worker: the depth gate
-/// ([`numgil::depth`]) keeps the trees the analysis walks shallow, and these stacks leave a wide
+/// ([`numgil::files::depth`]) keeps the trees the analysis walks shallow, and these stacks leave a wide
 /// margin over what that walk needs.
 const MAIN_STACK: usize = 256 * 1024 * 1024;
 const WORKER_STACK: usize = 64 * 1024 * 1024;
@@ -116,7 +116,7 @@ impl Loaded {
 
 /// Whether `path` (display form and canonical form) is `named` or under it.
 fn under(path: &Path, key: &Path, named: &[(PathBuf, PathBuf)]) -> bool {
-    let abs = numgil::paths::absolute(path);
+    let abs = numgil::files::paths::absolute(path);
     named.iter().any(|(n_abs, n_key)| abs.starts_with(n_abs) || key.starts_with(n_key))
 }
 
@@ -159,15 +159,15 @@ fn load(
         }
     }
     let mut resolver = config::Resolver::new(args.config.as_deref(), overrides)?;
-    let shown: Vec<PathBuf> = named.iter().map(|p| numgil::paths::display(p)).collect();
-    let stdin_shown = stdin.map(numgil::paths::display);
+    let shown: Vec<PathBuf> = named.iter().map(|p| numgil::files::paths::display(p)).collect();
+    let stdin_shown = stdin.map(numgil::files::paths::display);
     let mut reported_at: Vec<(PathBuf, PathBuf)> =
-        shown.iter().map(|p| (numgil::paths::absolute(p), numgil::paths::key(p))).collect();
+        shown.iter().map(|p| (numgil::files::paths::absolute(p), numgil::files::paths::key(p))).collect();
     if let Some(s) = &stdin_shown {
-        reported_at.push((numgil::paths::absolute(s), numgil::paths::key(s)));
+        reported_at.push((numgil::files::paths::absolute(s), numgil::files::paths::key(s)));
     }
     let mut roots: Vec<PathBuf> = if project_context {
-        shown.iter().chain(&stdin_shown).map(|p| numgil::paths::project_root(p)).collect()
+        shown.iter().chain(&stdin_shown).map(|p| numgil::files::paths::project_root(p)).collect()
     } else {
         Vec::new()
     };
@@ -175,32 +175,32 @@ fn load(
     roots.dedup();
     let outer: Vec<PathBuf> =
         roots.iter().filter(|r| !roots.iter().any(|o| o != *r && r.starts_with(o))).cloned().collect();
-    let mut walk: Vec<PathBuf> = outer.iter().map(|r| numgil::paths::display(r)).collect();
+    let mut walk: Vec<PathBuf> = outer.iter().map(|r| numgil::files::paths::display(r)).collect();
     for (p, (_, key)) in shown.iter().zip(&reported_at) {
         if !outer.contains(key) {
             walk.push(p.clone());
         }
     }
-    let cli_excludes = numgil::discover::exclude_set(&args.exclude)?;
-    let found = numgil::discover::discover(&walk, &cli_excludes);
+    let cli_excludes = numgil::files::discover::exclude_set(&args.exclude)?;
+    let found = numgil::files::discover::discover(&walk, &cli_excludes);
     let mut seen: FxHashSet<PathBuf> = FxHashSet::default();
     let (mut files, mut targets) = (Vec::new(), Vec::new());
     let mut reported = FxHashMap::default();
     for f in &found.files {
-        let key = numgil::paths::key(f);
+        let key = numgil::files::paths::key(f);
         if !seen.insert(key.clone()) {
             continue;
         }
-        let file = numgil::paths::display(f);
+        let file = numgil::files::paths::display(f);
         let group = resolver.group_of(&file)?;
-        let abs = numgil::paths::absolute(&file);
+        let abs = numgil::files::paths::absolute(&file);
         let stop = reported_at
             .iter()
             .zip(shown.iter().chain(&stdin_shown))
             .filter(|((n_abs, _), _)| abs.starts_with(n_abs))
             .map(|(_, n)| if n == &file { n.parent().map(Path::to_path_buf).unwrap_or_default() } else { n.clone() })
             .max_by_key(|n| n.components().count())
-            .or_else(|| outer.iter().find(|r| key.starts_with(r)).map(|r| numgil::paths::display(r)))
+            .or_else(|| outer.iter().find(|r| key.starts_with(r)).map(|r| numgil::files::paths::display(r)))
             .unwrap_or_default();
         if excluded(&resolver, group, &file, &stop) {
             continue;
@@ -217,8 +217,8 @@ fn load(
         eprintln!("load and parse {:?} ({} files)", load_started.elapsed(), files.len());
     }
     for p in found.problems {
-        let path = numgil::paths::display(&p.path);
-        if under(&path, &numgil::paths::key(&path), &reported_at) {
+        let path = numgil::files::paths::display(&p.path);
+        if under(&path, &numgil::files::paths::key(&path), &reported_at) {
             let group = resolver.group_of(&path)?;
             reported.insert(path.clone(), group);
             project.problems.push(numgil::project::IoProblem { path, message: p.message, location: None });
@@ -402,7 +402,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     };
     let stdin_name = args.stdin_filename.as_deref();
     let Loaded { mut project, resolver, reported } = load(&args.project, overrides, stdin_name, true)?;
-    let stdin_path = stdin_name.map(numgil::paths::display);
+    let stdin_path = stdin_name.map(numgil::files::paths::display);
     if let Some(name) = &stdin_path {
         let mut text = String::new();
         let limit = numgil::project::MAX_FILE_BYTES;
@@ -420,9 +420,9 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     style.unsafe_fixes = args.unsafe_fixes;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let io_failure =
-        |d: &[numgil::diagnostic::Diagnostic]| d.iter().any(|d| d.code == numgil::rules::io_error::META.code);
+        |d: &[numgil::findings::diagnostic::Diagnostic]| d.iter().any(|d| d.code == numgil::rules::io_error::META.code);
     // `--exit-zero`: 0 whatever was found (numgil's own failures are errors, exit 2, earlier).
-    let exit = |diags: &[numgil::diagnostic::Diagnostic], found: bool| -> u8 {
+    let exit = |diags: &[numgil::findings::diagnostic::Diagnostic], found: bool| -> u8 {
         if args.exit_zero {
             0
         } else if io_failure(diags) {
@@ -438,13 +438,17 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         for path in &outcome.refused {
             eprintln!(
                 "numgil: warning: fixes for {} were not applied: the result did not parse",
-                numgil::paths::escape(&path.display().to_string())
+                numgil::files::paths::escape(&path.display().to_string())
             );
         }
         if args.diff {
             for (file, original) in &outcome.changed {
                 let m = &project.modules[*file as usize];
-                write!(out, "{}", numgil::fix::unified_diff(&m.source.display_path(), original, m.file_text()))?;
+                write!(
+                    out,
+                    "{}",
+                    numgil::findings::fix::unified_diff(&m.source.display_path(), original, m.file_text())
+                )?;
             }
             out.flush()?;
             let n = outcome.changed.len();
@@ -464,7 +468,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         let mut write_failed = false;
         for (file, _) in &outcome.changed {
             let m = &project.modules[*file as usize];
-            if let Err(e) = numgil::fix::write_atomic(&m.source.path, m.file_text()) {
+            if let Err(e) = numgil::files::write::write_atomic(&m.source.path, m.file_text()) {
                 eprintln!("numgil: error: cannot write {}: {e}", m.source.display_path());
                 write_failed = true;
             }
@@ -531,7 +535,7 @@ fn rule(args: RuleArgs) -> Result<u8, Failure> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.output_format {
         TasksFormat::Json => {
-            let items: Vec<_> = metas.iter().map(|m| numgil::docs::json(m)).collect();
+            let items: Vec<_> = metas.iter().map(|m| numgil::render::docs::json(m)).collect();
             if args.all {
                 serde_json::to_writer_pretty(&mut out, &items)?;
             } else {
@@ -544,7 +548,7 @@ fn rule(args: RuleArgs) -> Result<u8, Failure> {
                 if i > 0 {
                     writeln!(out, "\n---\n")?;
                 }
-                write!(out, "{}", numgil::docs::markdown(m))?;
+                write!(out, "{}", numgil::render::docs::markdown(m))?;
             }
         }
     }

@@ -9,12 +9,12 @@ fn rule_docs_are_complete_and_fresh() {
     let update = std::env::var_os("NUMGIL_UPDATE_DOCS").is_some();
     let mut problems = Vec::new();
     for meta in numgil::rules::all_metas() {
-        let missing = numgil::docs::missing_sections(meta);
+        let missing = numgil::render::docs::missing_sections(meta);
         if !missing.is_empty() {
             problems.push(format!("{}: documentation lacks {}", meta.code, missing.join(", ")));
         }
         let path = format!("rules/{}.md", meta.code);
-        let want = numgil::docs::file_page(meta);
+        let want = numgil::render::docs::file_page(meta);
         if update {
             std::fs::write(&path, &want).unwrap();
         } else if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
@@ -38,7 +38,7 @@ fn rule_command_prints_the_docs() {
     let out = Command::cargo_bin("numgil").unwrap().args(["rule", "NG101"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text, numgil::docs::markdown(numgil::rules::meta_for("NG101").unwrap()));
+    assert_eq!(text, numgil::render::docs::markdown(numgil::rules::meta_for("NG101").unwrap()));
     assert!(!text.contains("<!-- generated"), "the marker stays in the file, out of the output: {text}");
     let by_name = Command::cargo_bin("numgil").unwrap().args(["rule", "unfused-norm"]).output().unwrap();
     assert!(String::from_utf8_lossy(&by_name.stdout).starts_with("# NG202 unfused-norm"));

@@ -13,7 +13,7 @@
 mod common;
 
 use numgil::config::Settings;
-use numgil::fix::{Applicability, FixMode};
+use numgil::findings::fix::{Applicability, FixMode};
 use numgil::project::Project;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -498,13 +498,13 @@ fn fix_all(text: &str) -> (String, Applied, Applied) {
     for _round in 0..10 {
         let project = Project::from_sources(vec![(path.clone(), text.clone())]);
         let diags = numgil::check_project(&project, &settings);
-        let fixes: Vec<&numgil::fix::Fix> = diags.iter().filter_map(|d| d.fix.as_ref()).collect();
+        let fixes: Vec<&numgil::findings::fix::Fix> = diags.iter().filter_map(|d| d.fix.as_ref()).collect();
         for d in &diags {
             if let (Some(f), Some(case)) = (&d.fix, case_at(&text, d.start.row)) {
                 offered.entry(case).or_default().insert((d.code, f.applicability));
             }
         }
-        let (new, n, edits) = numgil::fix::apply_edits(&text, fixes, FixMode::Unsafe);
+        let (new, n, edits) = numgil::findings::fix::apply_edits(&text, fixes, FixMode::Unsafe);
         if n == 0 || new == text {
             break;
         }

@@ -4,7 +4,7 @@
 //! diff.
 
 use numgil::config::{Scope, Settings};
-use numgil::fix::FixMode;
+use numgil::findings::fix::FixMode;
 use numgil::project::Project;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,7 +57,7 @@ fn settings_for(files: &[PathBuf]) -> Settings {
     s
 }
 
-fn count_by_code(diags: &[numgil::diagnostic::Diagnostic]) -> BTreeMap<&'static str, usize> {
+fn count_by_code(diags: &[numgil::findings::diagnostic::Diagnostic]) -> BTreeMap<&'static str, usize> {
     let mut m = BTreeMap::new();
     for d in diags {
         *m.entry(d.code).or_default() += 1;
@@ -113,7 +113,7 @@ fn fixes_converge_parse_and_remove_findings() {
         let mut diff = String::new();
         for (file, original) in &outcome.changed {
             let m = &project.modules[*file as usize];
-            diff.push_str(&numgil::fix::unified_diff(&m.source.display_path(), original, &m.source.text));
+            diff.push_str(&numgil::findings::fix::unified_diff(&m.source.display_path(), original, &m.source.text));
         }
         let name = root.strip_prefix("fixtures").unwrap_or(&root).display().to_string().replace(['/', '.'], "_");
         insta::assert_snapshot!(format!("fix{name}"), diff);

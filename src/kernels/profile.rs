@@ -72,7 +72,7 @@ impl HostProfile {
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let path = dir.join(self.file_name());
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-        crate::fix::write_atomic(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        crate::files::write::write_atomic(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(path)
     }
 

@@ -2,8 +2,8 @@
 //! path is escaped for the terminal.
 
 use super::Style;
-use crate::diagnostic::Diagnostic;
-use crate::paths::escape;
+use crate::files::paths::escape;
+use crate::findings::diagnostic::Diagnostic;
 use std::io::Write;
 
 pub fn render(out: &mut dyn Write, diags: &[Diagnostic], style: Style) -> std::io::Result<()> {

@@ -8,8 +8,8 @@
 //! unreadable anyway.
 
 use super::Style;
-use crate::diagnostic::Diagnostic;
-use crate::paths::escape;
+use crate::files::paths::escape;
+use crate::findings::diagnostic::Diagnostic;
 use crate::project::Project;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
@@ -63,7 +63,7 @@ impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.source {
             Some(_) => f.write_str(&self.d.message),
-            None => write!(f, "{}: {}", crate::paths::escape(&self.d.display_path()), self.d.message),
+            None => write!(f, "{}: {}", crate::files::paths::escape(&self.d.display_path()), self.d.message),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands: `::warning file=…,line=…,col=…,title=NG101::message`, which
 //! GitHub shows as annotations on the pull request.
 
-use crate::diagnostic::Diagnostic;
+use crate::findings::diagnostic::Diagnostic;
 use std::io::Write;
 
 /// Escape a workflow-command message (`%`, CR, LF).
@@ -12,7 +12,7 @@ fn escape_data(s: &str) -> String {
 /// A file name inside an annotation: control and bidi characters escaped first (`\n`,
 /// `\u{202e}`), so the annotation shows what the name really is.
 fn escape_name(s: &str) -> String {
-    escape_property(&crate::paths::escape(s))
+    escape_property(&crate::files::paths::escape(s))
 }
 
 /// Escape a workflow-command property value (also `:` and `,`).
@@ -26,7 +26,7 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> 
         let mut message = d.message.clone();
         if let Some(t) = &d.task {
             message.push('\n');
-            message.push_str(&crate::paths::escape(&t.describe()));
+            message.push_str(&crate::files::paths::escape(&t.describe()));
         }
         writeln!(
             out,

@@ -2,10 +2,10 @@
 //! `fix` with its `applicability`, message and edits, an absolute `url`, `noqa_row`), plus the
 //! `task` the finding runs in. File names are the real strings (never escaped, never `./`).
 
-use crate::diagnostic::{Diagnostic, TaskContext};
-use crate::fix::Applicability;
+use crate::files::source::Location;
+use crate::findings::diagnostic::{Diagnostic, TaskContext};
+use crate::findings::fix::Applicability;
 use crate::project::Project;
-use crate::source::Location;
 use serde::Serialize;
 use std::io::Write;
 
@@ -34,7 +34,7 @@ fn fix_json<'d>(d: &'d Diagnostic, project: &Project) -> Option<JsonFix<'d>> {
             return d.end;
         }
         let loc = m.source.location(offset);
-        let (_, row) = crate::notebook_location(m, offset, loc.row);
+        let (_, row) = m.notebook_location(offset, loc.row);
         Location { row, column: loc.column }
     };
     Some(JsonFix {

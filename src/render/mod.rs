@@ -1,18 +1,19 @@
 //! Output formats: `full` (miette frames), `concise`, `json`, `json-lines`, `sarif`, `github`;
 //! the summary (`Found 4 errors in 2 files.` with ruff's fixability lines) and `--statistics`.
 //! Colour only on a terminal without `NO_COLOR`. Findings whose fix the current flags would
-//! apply are marked `[*]`; file names are escaped for the terminal ([`crate::paths::escape`]).
+//! apply are marked `[*]`; file names are escaped for the terminal ([`crate::files::paths::escape`]).
 
 pub mod bench;
 pub mod concise;
+pub mod docs;
 pub mod full;
 pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod tasks;
 
-use crate::diagnostic::Diagnostic;
-use crate::fix::Applicability;
+use crate::findings::diagnostic::Diagnostic;
+use crate::findings::fix::Applicability;
 use crate::project::Project;
 use serde::Serialize;
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! documentation, and one result per finding with its region and, for task code, the launcher
 //! site as a related location.
 
-use crate::diagnostic::Diagnostic;
+use crate::findings::diagnostic::Diagnostic;
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -36,7 +36,7 @@ pub fn render(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> 
             json!({
                 "id": code,
                 "name": meta.map_or("", |m| m.name),
-                "helpUri": crate::docs::rule_url(code),
+                "helpUri": crate::render::docs::rule_url(code),
                 "shortDescription": { "text": if short.is_empty() { code.to_string() } else { short } },
                 "fullDescription": { "text": doc },
                 "help": { "text": doc, "markdown": doc },

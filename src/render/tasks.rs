@@ -4,9 +4,9 @@
 //! that are not project functions are listed as `<unresolved: …>`. Text lines stay under
 //! [`WIDTH`] columns; JSON keeps everything.
 
-use crate::callgraph::TaskGraph;
-use crate::index::{FuncId, ProjectIndex};
-use crate::paths::escape;
+use crate::analysis::callgraph::TaskGraph;
+use crate::files::paths::escape;
+use crate::project::index::{FuncId, ProjectIndex};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::io::Write;

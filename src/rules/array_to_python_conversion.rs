@@ -24,7 +24,7 @@
 
 use super::helpers::callee_name;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::value::Value;
+use crate::analysis::value::Value;
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 

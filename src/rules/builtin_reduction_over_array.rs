@@ -53,8 +53,8 @@
 //!   builtins keep.
 
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::fix::{Edit, Fix};
-use crate::value::Value;
+use crate::analysis::value::Value;
+use crate::findings::fix::{Edit, Fix};
 use ruff_python_ast::{Expr, ExprCall, Operator};
 use ruff_text_size::Ranged;
 

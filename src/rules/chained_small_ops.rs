@@ -33,7 +33,7 @@
 
 use super::helpers::mentions;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::value::Value;
+use crate::analysis::value::Value;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 

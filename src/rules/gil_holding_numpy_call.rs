@@ -40,8 +40,8 @@
 
 use super::helpers::{numpy_alias, numpy_function};
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::fix::{Edit, Fix};
-use crate::value::Value;
+use crate::analysis::value::Value;
+use crate::findings::fix::{Edit, Fix};
 use ruff_python_ast::{Expr, Operator};
 use ruff_text_size::{Ranged, TextRange};
 

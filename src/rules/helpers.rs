@@ -2,7 +2,7 @@
 //! module for fixes, and small syntax predicates.
 
 use super::Checker;
-use crate::value::{ArrayInfo, Value};
+use crate::analysis::value::{ArrayInfo, Value};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 
 /// The numpy function a call invokes, without the `numpy.` prefix (`sum`, `linalg.norm`).
@@ -44,7 +44,7 @@ pub fn plain_args(call: &ExprCall, n: usize) -> Option<&[Expr]> {
         .then_some(&args[..])
 }
 
-pub use crate::library::is_int_literal;
+pub use crate::analysis::library::is_int_literal;
 
 /// Whether a value is an iterable whose elements are known arrays, or an array itself.
 pub fn carries_arrays(v: &Value) -> bool {

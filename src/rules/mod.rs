@@ -21,17 +21,31 @@ pub mod unfused_dot_product;
 pub mod unfused_norm;
 pub mod unused_suppression;
 
-use crate::diagnostic::{Diagnostic, TaskContext};
-use crate::fix::Fix;
-use crate::infer::Evaluator;
-use crate::project_facts::ProjectFacts;
-use crate::source::SourceFile;
-use crate::value::Value;
-use crate::walk::WalkState;
+use crate::analysis::infer::Evaluator;
+use crate::analysis::project_facts::ProjectFacts;
+use crate::analysis::value::Value;
+use crate::analysis::walk::WalkState;
+use crate::files::source::SourceFile;
+use crate::findings::diagnostic::{Diagnostic, TaskContext};
+use crate::findings::fix::Fix;
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
-pub use crate::rule_meta::{FixAvailability, RuleMeta, RuleScope};
+pub use crate::findings::rule_meta::{FixAvailability, RuleMeta, RuleScope};
+
+/// What a rule may ask of the run's configuration: which rules are on for which files, and
+/// the scope. The configuration implements it; rules never see the configuration itself, so
+/// the configuration can read the rule catalogue without a cycle.
+pub trait Selection {
+    /// Whether the rule `code` is selected.
+    fn enabled(&self, code: &str) -> bool;
+    /// Whether `code` is ignored for `path` by `per-file-ignores`.
+    fn ignored_in(&self, path: &std::path::Path, code: &str) -> bool;
+    /// Whether thread-task rules look only at code that runs in a thread task (the default).
+    fn tasks_only(&self) -> bool;
+    /// The configured exclude patterns.
+    fn exclude(&self) -> &[String];
+}
 
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;

@@ -42,9 +42,9 @@
 //! callers that numgil cannot answer.
 
 use super::{FixAvailability, RuleMeta, RuleScope};
-use crate::diagnostic::{Diagnostic, TaskContext};
-use crate::index::{FuncId, ProjectIndex};
-use crate::scope::Jit;
+use crate::findings::diagnostic::{Diagnostic, TaskContext};
+use crate::project::index::{FuncId, ProjectIndex};
+use crate::project::scope::Jit;
 
 pub static META: RuleMeta = RuleMeta {
     code: "NG108",

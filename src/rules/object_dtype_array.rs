@@ -27,8 +27,8 @@
 
 use super::helpers::numpy_function;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::library::{dtype_of, kwarg};
-use crate::value::{Dtype, Value};
+use crate::analysis::library::{dtype_of, kwarg};
+use crate::analysis::value::{Dtype, Value};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 

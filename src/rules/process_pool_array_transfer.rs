@@ -25,9 +25,9 @@
 
 use super::helpers::carries_arrays;
 use super::{FixAvailability, RuleMeta, RuleScope};
-use crate::callgraph::TaskGraph;
-use crate::diagnostic::Diagnostic;
-use crate::index::ProjectIndex;
+use crate::analysis::callgraph::TaskGraph;
+use crate::findings::diagnostic::Diagnostic;
+use crate::project::index::ProjectIndex;
 
 pub static META: RuleMeta = RuleMeta {
     code: "NG301",

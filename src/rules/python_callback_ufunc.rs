@@ -33,7 +33,7 @@
 
 use super::helpers::numpy_function;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::value::Value;
+use crate::analysis::value::Value;
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 

@@ -36,7 +36,7 @@
 
 use super::helpers::callee_name;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::value::Value;
+use crate::analysis::value::Value;
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 

@@ -46,8 +46,8 @@
 
 use super::helpers::{is_pure_operand, numpy_alias, numpy_function, plain_args, same_expr};
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::fix::{Edit, Fix};
-use crate::value::{Dtype, Value};
+use crate::analysis::value::{Dtype, Value};
+use crate::findings::fix::{Edit, Fix};
 use ruff_python_ast::{Expr, ExprBinOp, Operator};
 use ruff_text_size::Ranged;
 

@@ -43,7 +43,7 @@
 
 use super::helpers::{is_int_literal, is_pure_operand, numpy_alias, numpy_function, plain_args, same_expr};
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
-use crate::fix::{Edit, Fix};
+use crate::findings::fix::{Edit, Fix};
 use ruff_python_ast::{Expr, Operator};
 use ruff_text_size::Ranged;
 

@@ -34,14 +34,13 @@
 //! The fix removes the unused codes, or the whole comment when nothing is left; it only edits
 //! a comment, and only codes reported by the rules above, so it is safe.
 
-use super::{FixAvailability, RuleMeta, RuleScope};
-use crate::callgraph::TaskGraph;
-use crate::config::{Scope, Settings};
-use crate::diagnostic::Diagnostic;
-use crate::fix::{Edit, Fix};
-use crate::index::{FuncId, ProjectIndex};
+use super::{FixAvailability, RuleMeta, RuleScope, Selection};
+use crate::analysis::callgraph::TaskGraph;
+use crate::findings::diagnostic::Diagnostic;
+use crate::findings::fix::{Edit, Fix};
+use crate::findings::suppress::{Suppression, parse_comment};
 use crate::project::Project;
-use crate::suppress::{Suppression, parse_comment};
+use crate::project::index::{FuncId, ProjectIndex};
 use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
@@ -71,7 +70,7 @@ pub fn check(
     index: &ProjectIndex,
     graph: &TaskGraph,
     used: &FxHashSet<(u32, usize, &'static str)>,
-    settings: &Settings,
+    settings: &dyn Selection,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut outside = OutsideFiles::default();
@@ -132,12 +131,12 @@ fn first_code_offset(text: &str, line: TextRange) -> TextSize {
 struct Coverage<'x, 'a> {
     index: &'x ProjectIndex<'a>,
     graph: &'x TaskGraph,
-    settings: &'x Settings,
+    settings: &'x dyn Selection,
     file: u32,
 }
 
 impl<'x, 'a> Coverage<'x, 'a> {
-    fn new(index: &'x ProjectIndex<'a>, graph: &'x TaskGraph, settings: &'x Settings, file: u32) -> Self {
+    fn new(index: &'x ProjectIndex<'a>, graph: &'x TaskGraph, settings: &'x dyn Selection, file: u32) -> Self {
         Coverage { index, graph, settings, file }
     }
 
@@ -152,7 +151,7 @@ impl<'x, 'a> Coverage<'x, 'a> {
             return false;
         }
         match meta.scope {
-            RuleScope::ThreadTasks if self.settings.scope == Scope::Tasks => self.in_task(offset),
+            RuleScope::ThreadTasks if self.settings.tasks_only() => self.in_task(offset),
             _ => true,
         }
     }
@@ -198,7 +197,7 @@ impl OutsideFiles {
     /// Whether the task context of `file` is complete: no Python file under its project root
     /// that the check did not load mentions the module's name (and so could import it and launch
     /// its functions). In-memory files (no such path on disk) are complete.
-    fn context_complete(&mut self, project: &Project, file: usize, settings: &Settings) -> bool {
+    fn context_complete(&mut self, project: &Project, file: usize, settings: &dyn Selection) -> bool {
         let m = &project.modules[file];
         let Ok(path) = std::fs::canonicalize(&m.source.path) else { return true };
         let root = project_root(&path);
@@ -218,7 +217,7 @@ fn project_root(path: &Path) -> PathBuf {
 
 /// The texts of the Python files under `root` that the project did not load; `None` when there
 /// are too many to read or one is too large (then the context cannot be shown complete).
-fn outside_texts(project: &Project, root: &Path, settings: &Settings) -> Option<Vec<String>> {
+fn outside_texts(project: &Project, root: &Path, settings: &dyn Selection) -> Option<Vec<String>> {
     let loaded: FxHashSet<PathBuf> = project
         .modules
         .iter()
@@ -226,8 +225,8 @@ fn outside_texts(project: &Project, root: &Path, settings: &Settings) -> Option<
         .chain(project.problems.iter().map(|p| &p.path))
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
-    let excludes = crate::discover::exclude_set(&settings.exclude).unwrap_or_default();
-    let found = crate::discover::discover(&[root.to_path_buf()], &excludes);
+    let excludes = crate::files::discover::exclude_set(settings.exclude()).unwrap_or_default();
+    let found = crate::files::discover::discover(&[root.to_path_buf()], &excludes);
     let outside: Vec<PathBuf> =
         found.files.into_iter().filter(|f| std::fs::canonicalize(f).map_or(true, |c| !loaded.contains(&c))).collect();
     if outside.len() > MAX_OUTSIDE_FILES {

@@ -5,9 +5,9 @@
 //! diagnostic or a racing hover may name a line past the end), so no later stage indexes out of
 //! range; and ranged `didChange` edits are applied here with the LSP's UTF-16 columns.
 
-use crate::diagnostic::Diagnostic;
-use crate::fix::Applicability;
-use crate::source::SourceFile;
+use crate::files::source::SourceFile;
+use crate::findings::diagnostic::Diagnostic;
+use crate::findings::fix::Applicability;
 use lsp_types::{self as lsp, Uri};
 use ruff_source_file::{OneIndexed, PositionEncoding, SourceLocation};
 use ruff_text_size::{TextRange, TextSize};

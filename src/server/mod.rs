@@ -16,7 +16,7 @@ pub mod convert;
 pub mod transport;
 pub mod workspace;
 
-use crate::diagnostic::Diagnostic;
+use crate::findings::diagnostic::Diagnostic;
 use convert::{FixData, to_lsp, uri_to_path};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{self as lsp, Uri};
@@ -464,9 +464,10 @@ impl Server {
             && p.context.only.as_ref().is_some_and(|o| o.iter().any(|k| FIX_ALL_KIND.starts_with(k.as_str())))
         {
             let key = std::fs::canonicalize(&doc.path).unwrap_or_else(|_| doc.path.clone());
-            let fixes: Vec<&crate::fix::Fix> =
+            let fixes: Vec<&crate::findings::fix::Fix> =
                 self.findings.get(&key).into_iter().flatten().filter_map(|d| d.fix.as_ref()).collect();
-            let (fixed, n) = crate::fix::apply(&module.source.text, fixes, crate::fix::FixMode::Safe);
+            let (fixed, n) =
+                crate::findings::fix::apply(&module.source.text, fixes, crate::findings::fix::FixMode::Safe);
             if n > 0 {
                 let whole = convert::range(
                     &module.source,
@@ -505,7 +506,7 @@ impl Server {
         }
         if let Some(meta) = crate::rules::meta_for(d.code) {
             text.push_str("---\n\n");
-            text.push_str(&crate::docs::markdown(meta));
+            text.push_str(&crate::render::docs::markdown(meta));
         }
         let hover = lsp::Hover {
             contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: text }),
@@ -518,7 +519,7 @@ impl Server {
 /// Add `# noqa: CODE` at the end of a line, or add the code to an existing `# noqa:` list. The
 /// line comes from the client (a diagnostic it holds may be stale), so it is clamped to the
 /// document.
-fn noqa_edit(source: &crate::source::SourceFile, line: u32, code: &str) -> lsp::TextEdit {
+fn noqa_edit(source: &crate::files::source::SourceFile, line: u32, code: &str) -> lsp::TextEdit {
     let line = convert::clamp(source, lsp::Position { line, character: 0 }).line;
     let range = source.line_range(line as usize + 1);
     let text = &source.text[range];

@@ -3,12 +3,12 @@
 //! edit re-parses only that file (and rescans its triggers); the analysis then runs over the
 //! whole project so task context crosses files.
 
+use crate::analysis::triggers::Triggers;
 use crate::config::{self, Settings};
-use crate::diagnostic::Diagnostic;
+use crate::files::source::SourceFile;
+use crate::findings::diagnostic::Diagnostic;
 use crate::kernels::profile::EvidenceBook;
 use crate::project::{ModuleNamer, ParsedModule, Project};
-use crate::source::SourceFile;
-use crate::triggers::Triggers;
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
@@ -53,10 +53,11 @@ impl Workspace {
     pub fn load(roots: Vec<PathBuf>) -> Workspace {
         let roots: Vec<PathBuf> = roots.iter().map(|r| normalize(r)).collect();
         let (settings, config_error) = settings_for(&roots);
-        let excludes = crate::discover::exclude_set(&settings.exclude).unwrap_or_default();
-        let files = if roots.is_empty() { Vec::new() } else { crate::discover::discover(&roots, &excludes).files };
+        let excludes = crate::files::discover::exclude_set(&settings.exclude).unwrap_or_default();
+        let files =
+            if roots.is_empty() { Vec::new() } else { crate::files::discover::discover(&roots, &excludes).files };
         let project = Project::load(&files, settings.target_version);
-        let triggers = crate::scan_triggers(&project);
+        let triggers = crate::engine::scan_triggers(&project);
         let by_path = project.modules.iter().enumerate().map(|(i, m)| (normalize(&m.source.path), i)).collect();
         Workspace { roots, settings, config_error, project, triggers, by_path, evidence: EvidenceBook::load() }
     }
@@ -103,8 +104,8 @@ impl Workspace {
 
     /// Analyse the whole project; findings by (normalized) path.
     pub fn analyze(&self) -> FxHashMap<PathBuf, Vec<Diagnostic>> {
-        let mut diags = crate::check_with_triggers(&self.project, &self.settings, &self.triggers);
-        crate::attach_evidence(&mut diags, &self.evidence);
+        let mut diags = crate::engine::check_with_triggers(&self.project, &self.settings, &self.triggers);
+        crate::engine::attach_evidence(&mut diags, &self.evidence);
         let mut by_path: FxHashMap<PathBuf, Vec<Diagnostic>> = FxHashMap::default();
         for d in diags {
             by_path.entry(normalize(&d.path)).or_default().push(d);

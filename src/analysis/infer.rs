@@ -3,10 +3,10 @@
 //! globals, closures, class attributes, imports across modules), and the parameter facts that
 //! flow in from launcher sites and callers.
 
-use crate::index::{ClassId, FuncId, ProjectIndex};
-use crate::library;
-use crate::scope::{AttrDef, BindingId, BindingKind, FuncBody, Jit, Resolved, ScopeId};
-use crate::value::{Dtype, Partial, PoolFamily, PoolKind, Value};
+use crate::analysis::library;
+use crate::analysis::value::{Dtype, Partial, PoolFamily, PoolKind, Value};
+use crate::project::index::{ClassId, FuncId, ProjectIndex};
+use crate::project::scope::{AttrDef, BindingId, BindingKind, FuncBody, Jit, Resolved, ScopeId};
 use ruff_python_ast::{self as ast, Expr, Number, Operator};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
@@ -15,12 +15,12 @@ use std::sync::Arc;
 /// Parameter facts per function: one slot per named parameter, then one for `*args`.
 pub type ParamFacts = FxHashMap<FuncId, Vec<Value>>;
 
-/// What the whole-program value-flow pass (`crate::flow`) knows, read by every evaluator.
+/// What the whole-program value-flow pass (`crate::analysis::flow`) knows, read by every evaluator.
 #[derive(Debug, Default, Clone)]
 pub struct ProgramFacts {
     pub params: ParamFacts,
     /// The project's class hierarchy, computed on demand.
-    pub hierarchy: std::sync::Arc<crate::flow::Hierarchy>,
+    pub hierarchy: std::sync::Arc<crate::analysis::flow::Hierarchy>,
     /// The join of every value put into a `queue.Queue` in the project.
     pub queue_items: Value,
     /// Project functions that hand one of their parameters to a launcher as the callable
@@ -37,7 +37,7 @@ pub struct ProgramFacts {
 /// A project function that launches the callable one of its parameters holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forwarder {
-    /// The parameter (in [`crate::scope::FunctionInfo::params`] order).
+    /// The parameter (in [`crate::project::scope::FunctionInfo::params`] order).
     pub param: usize,
     pub threads: bool,
     /// The launcher it hands the callable to.
@@ -154,7 +154,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         self.cx.index
     }
 
-    fn scopes(&self) -> &'p crate::scope::ModuleScopes<'a> {
+    fn scopes(&self) -> &'p crate::project::scope::ModuleScopes<'a> {
         self.cx.index.module_scopes(self.file)
     }
 
@@ -228,7 +228,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         let Value::DictOf(info) = &joined else { return joined };
         let scope = self.current_scope();
         let Some(stores) = self.scopes().container_stores.get(name).cloned() else { return joined };
-        let overwrites = |s: &crate::scope::ContainerStore, before: ruff_text_size::TextSize| {
+        let overwrites = |s: &crate::project::scope::ContainerStore, before: ruff_text_size::TextSize| {
             s.unconditional && s.scope == scope && s.end <= before && s.value.is_some()
         };
         let mut last: Vec<(String, usize)> = Vec::new();
@@ -364,7 +364,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             let s = scopes.bindings[i as usize].scope;
             !matches!(
                 scopes.scopes[s as usize].kind,
-                crate::scope::ScopeKind::Function(_) | crate::scope::ScopeKind::Comprehension
+                crate::project::scope::ScopeKind::Function(_) | crate::project::scope::ScopeKind::Comprehension
             )
         });
         let last_unconditional = if in_body_scope && after_body {
@@ -436,7 +436,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     /// first (`@dec1 @dec2 def f` binds `dec1(dec2(f))`).
     pub fn function_value(&mut self, f: FuncId) -> Value {
         let info = self.index().func(f);
-        let crate::scope::FuncNode::Def(def) = info.node else {
+        let crate::project::scope::FuncNode::Def(def) = info.node else {
             return Value::Function(f);
         };
         let scopes = self.index().module_scopes(f.file);
@@ -508,7 +508,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         }
         match info.body() {
             FuncBody::Expr(e) => ev.eval(e),
-            FuncBody::Stmts(_) => crate::walk::returns_of(ev, dec),
+            FuncBody::Stmts(_) => crate::analysis::walk::returns_of(ev, dec),
         }
     }
 
@@ -524,7 +524,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// A parameter's value: an annotation wins; then facts from launcher sites and task
     /// callers; `self` of a method is an instance of its class; then what pytest injects
-    /// (`crate::pytest_injection`); then what the body does with it (`crate::usage`): an array
+    /// (`crate::analysis::pytest_injection`); then what the body does with it (`crate::analysis::usage`): an array
     /// of unknown rank if it is used as one.
     pub fn param_value(&mut self, func: FuncId, index: usize) -> Value {
         let v = self.declared_or_flowing_param(func, index);
@@ -532,7 +532,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             return v;
         }
         if self.depth <= MAX_DEPTH
-            && let Some(v) = crate::pytest_injection::injected(self, func, index)
+            && let Some(v) = crate::analysis::pytest_injection::injected(self, func, index)
             && v != Value::Unknown
         {
             return v;
@@ -549,7 +549,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     fn used_as_array(&mut self, func: FuncId, index: usize) -> bool {
         let scopes = self.index().module_scopes(func.file);
         let Some(slot) = scopes.array_usage.get(func.local as usize) else { return false };
-        let usage = slot.get_or_init(|| crate::usage::array_parameters(scopes, self.index().func(func)).into());
+        let usage =
+            slot.get_or_init(|| crate::analysis::usage::array_parameters(scopes, self.index().func(func)).into());
         usage.get(index).copied().unwrap_or(false)
     }
 
@@ -841,7 +842,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     /// The class whose method is being evaluated (the one a zero-argument `super()` names).
     fn enclosing_method_class(&self) -> Option<ClassId> {
         let scope = self.current_scope();
-        let crate::scope::ScopeKind::Function(local) = self.scopes().scopes[scope as usize].kind else {
+        let crate::project::scope::ScopeKind::Function(local) = self.scopes().scopes[scope as usize].kind else {
             return None;
         };
         let class = self.scopes().functions[local as usize].class?;
@@ -1140,20 +1141,20 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         }
     }
 
-    /// [`crate::usage::target_used_as_array`], once per target node.
+    /// [`crate::analysis::usage::target_used_as_array`], once per target node.
     fn loop_target_used_as_array(&mut self, target: &Expr, name: &str, uses: &[&Expr], body: &[ast::Stmt]) -> bool {
         let key = target as *const Expr as usize;
         if let Some(&b) = self.cx.cache.borrow().loop_targets.get(&key) {
             return b;
         }
-        let b = crate::usage::target_used_as_array(self.scopes(), self.current_scope(), name, uses, body);
+        let b = crate::analysis::usage::target_used_as_array(self.scopes(), self.current_scope(), name, uses, body);
         self.cx.cache.borrow_mut().loop_targets.insert(key, b);
         b
     }
 
     /// Bind a loop or comprehension target to the iterable's element; a plain name whose
     /// element nothing tells, used as an array in `uses` or `body`, is an array of unknown
-    /// rank (`crate::usage`).
+    /// rank (`crate::analysis::usage`).
     pub fn bind_loop_target(&mut self, target: &'a Expr, elem: Value, uses: &[&Expr], body: &[ast::Stmt]) {
         if elem == Value::Unknown
             && let Expr::Name(n) = target
@@ -1179,7 +1180,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     fn assign_elts(&mut self, elts: &'a [Expr], value: Value) {
         let star = elts.iter().position(|e| matches!(e, Expr::Starred(_)));
         for (i, e) in elts.iter().enumerate() {
-            let step = crate::scope::UnpackStep::for_target(i, elts.len(), star);
+            let step = crate::project::scope::UnpackStep::for_target(i, elts.len(), star);
             let v = value.project_step(step.encode());
             match e {
                 Expr::Starred(s) => self.assign(&s.value, v),
@@ -1466,7 +1467,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 }
                 FuncBody::Stmts(_) => {
                     let ev = self.function_evaluator(f);
-                    crate::walk::returns_of(ev, f)
+                    crate::analysis::walk::returns_of(ev, f)
                 }
             }
         };
@@ -1504,7 +1505,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 }
             }
         }
-        crate::walk::returns_of(ev, f)
+        crate::analysis::walk::returns_of(ev, f)
     }
 
     /// A flow-sensitive evaluator positioned at the start of a function's body, with its
@@ -1574,7 +1575,7 @@ pub fn join_all(values: impl IntoIterator<Item = Value>) -> Value {
 /// Where a binding's statement is complete: after the value of an assignment (`x = x + 1`
 /// reads the earlier `x`), at the end of the bound name otherwise. Bindings whose end numgil
 /// does not know (opaque ones, `for` targets, `with` targets) never overwrite for a read.
-fn binding_end(b: &crate::scope::Binding) -> ruff_text_size::TextSize {
+fn binding_end(b: &crate::project::scope::Binding) -> ruff_text_size::TextSize {
     use ruff_text_size::Ranged as _;
     match &b.kind {
         BindingKind::Assign { value, .. } => value.end(),
@@ -1592,7 +1593,7 @@ pub fn refine(declared: Value, flow: Value) -> Value {
     match (&declared, &flow) {
         (Value::Unknown, _) => flow,
         (_, Value::Unknown) => declared,
-        (Value::Array(d), Value::Array(f)) => Value::Array(crate::value::ArrayInfo {
+        (Value::Array(d), Value::Array(f)) => Value::Array(crate::analysis::value::ArrayInfo {
             dtype: if d.dtype == Dtype::Unknown { f.dtype } else { d.dtype },
             ndim: d.ndim.or(f.ndim),
         }),

@@ -2,7 +2,7 @@
 //! and classes, and module lookup by dotted name.
 
 use crate::project::ParsedModule;
-use crate::scope::{ClassInfo, FunctionInfo, ModuleScopes};
+use crate::project::scope::{ClassInfo, FunctionInfo, ModuleScopes};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -62,16 +62,18 @@ impl<'a> ProjectIndex<'a> {
         })
     }
 
-    pub fn configure(mut self, settings: &crate::config::Settings) -> Self {
-        self.user_launchers = settings.task_launchers.clone();
-        self.gil_releasing = settings.gil_releasing.clone();
+    /// The configuration's `task-launchers` (qualified names of user functions that run their
+    /// first argument in a thread) and `gil-releasing` (functions never flagged nor followed).
+    pub fn configure(mut self, task_launchers: &[String], gil_releasing: &[String]) -> Self {
+        self.user_launchers = task_launchers.to_vec();
+        self.gil_releasing = gil_releasing.to_vec();
         self
     }
 
     /// Code that is not Python bytecode run under the GIL: numba-compiled functions and the
     /// configured `gil-releasing` ones. Never flagged; calls into them are not followed.
     pub fn is_leaf(&self, f: FuncId) -> bool {
-        if self.func(f).jit != crate::scope::Jit::None {
+        if self.func(f).jit != crate::project::scope::Jit::None {
             return true;
         }
         !self.gil_releasing.is_empty() && self.gil_releasing.contains(&self.func_qualified(f))
@@ -122,7 +124,7 @@ impl<'a> ProjectIndex<'a> {
     }
 
     /// `path:row` of an offset, for task context lines.
-    pub fn site(&self, file: u32, offset: ruff_text_size::TextSize) -> (String, crate::source::Location) {
+    pub fn site(&self, file: u32, offset: ruff_text_size::TextSize) -> (String, crate::files::source::Location) {
         let m = &self.modules[file as usize];
         (m.source.display_path(), m.source.location(offset))
     }

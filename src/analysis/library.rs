@@ -2,8 +2,8 @@
 //! array methods, numpy random generators, a few builtins (`zip`, `list`, `range`, ...), and
 //! pandas' array exits (`.to_numpy()`). This table is where array facts come from.
 
-use crate::infer::Evaluator;
-use crate::value::{ArrayInfo, Dtype, PoolFamily, PoolKind, Value};
+use crate::analysis::infer::Evaluator;
+use crate::analysis::value::{ArrayInfo, Dtype, PoolFamily, PoolKind, Value};
 use ruff_python_ast::{self as ast, Expr, Operator};
 use std::sync::Arc;
 
@@ -462,7 +462,7 @@ pub fn external_call<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, call: &'a ast:
             Value::ExternalInstance(Arc::from("asyncio.AbstractEventLoop"))
         }
         "multiprocessing.get_context" => Value::ExternalInstance(Arc::from("multiprocessing.context")),
-        _ if crate::flow::is_queue_class(q) => Value::ExternalInstance(Arc::from(q)),
+        _ if crate::analysis::flow::is_queue_class(q) => Value::ExternalInstance(Arc::from(q)),
         "threading.Thread" => Value::ExternalInstance(Arc::from("threading.Thread")),
         "pandas.DataFrame" | "pandas.Series" | "pandas.read_csv" | "pandas.read_parquet" => {
             Value::ExternalInstance(Arc::from("pandas.DataFrame"))
@@ -758,7 +758,7 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
 
 /// What the numpy stubs say a call returns, for names without a hand-written model.
 fn stub_value(q: &str, call: &ast::ExprCall) -> Value {
-    let Some(r) = crate::numpy_returns::lookup(q) else {
+    let Some(r) = crate::analysis::numpy_returns::lookup(q) else {
         return Value::Unknown;
     };
     let axis = kwarg(call, "axis").is_some();
@@ -868,7 +868,7 @@ pub fn instance_method<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, m: &str, cal
         "numpy.random.SeedSequence" if m == "spawn" => {
             Some(Value::list_of(Value::ExternalInstance(Arc::from("numpy.random.SeedSequence"))))
         }
-        _ if matches!(m, "get" | "get_nowait") && crate::flow::is_queue_class(q) => {
+        _ if matches!(m, "get" | "get_nowait") && crate::analysis::flow::is_queue_class(q) => {
             Some(ev.cx.facts.queue_items.clone().or_unknown())
         }
         "multiprocessing.context" if m == "Pool" => {

@@ -1,6 +1,6 @@
 //! A rule's metadata as data (ruff's model): code, name, fix availability, scope and the
 //! source whose `//!` comment is its documentation, and where its page lives. A module of its
-//! own, importing nothing of the crate, so that findings (`crate::diagnostic`) can name the
+//! own, importing nothing of the crate, so that findings (`crate::findings::diagnostic`) can name the
 //! rule they come from without depending on the rules that produce them.
 
 /// Whether a rule can offer a fix.

@@ -12,7 +12,7 @@
 //! sit in the array branch only. Ufuncs (`np.exp(t)`) and converters
 //! (`np.asarray(x)`) accept Python scalars and lists, so they are not witnesses.
 
-use crate::scope::{BindingKind, FunctionInfo, ModuleScopes, ScopeId};
+use crate::project::scope::{BindingKind, FunctionInfo, ModuleScopes, ScopeId};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::{Ranged, TextSize};
@@ -158,8 +158,8 @@ pub fn array_parameters<'a>(scopes: &ModuleScopes<'a>, func: &FunctionInfo<'a>) 
     let params = func.params();
     let mut out = vec![false; params.len()];
     let Some(body) = (match func.node {
-        crate::scope::FuncNode::Def(d) => Some(&d.body),
-        crate::scope::FuncNode::Lambda(_) => None,
+        crate::project::scope::FuncNode::Def(d) => Some(&d.body),
+        crate::project::scope::FuncNode::Lambda(_) => None,
     }) else {
         return out;
     };

@@ -1,8 +1,8 @@
 //! A finding, in one shape for every consumer (renderers, `--fix`, the language server): the
 //! rule, where it is, what to do about it, and which thread task it runs in.
 
-use crate::fix::Fix;
-use crate::source::Location;
+use crate::files::source::Location;
+use crate::findings::fix::Fix;
 use ruff_text_size::TextRange;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -72,8 +72,8 @@ impl Diagnostic {
     /// A finding of `meta`'s rule at `range` of a parsed file; task, evidence, fix and cell are
     /// filled in by whoever knows them.
     pub fn at(
-        meta: &'static crate::rule_meta::RuleMeta,
-        source: &crate::source::SourceFile,
+        meta: &'static crate::findings::rule_meta::RuleMeta,
+        source: &crate::files::source::SourceFile,
         file: u32,
         range: TextRange,
         message: String,
@@ -103,6 +103,6 @@ impl Diagnostic {
     /// Where the rule is documented: `rules/<CODE>.md` in the numgil repository, as an
     /// absolute URL (also printed by `numgil rule <CODE>`).
     pub fn url(&self) -> String {
-        crate::rule_meta::rule_url(self.code)
+        crate::findings::rule_meta::rule_url(self.code)
     }
 }

@@ -2,14 +2,14 @@
 //! functions, computes which functions each thread task reaches (with the call chain kept), and
 //! iterates parameter facts from launcher sites into task code until they are stable.
 
-use crate::flow::{FlowStats, add_entry};
-use crate::index::{ClassId, FuncId, ProjectIndex};
-use crate::infer::{Context, Evaluator, Frame, ParamFacts, ProgramFacts};
-use crate::scope::Jit;
-use crate::tasks::{CallEdge, DiscoveryHooks, Entry, LauncherSite};
-use crate::triggers::Triggers;
-use crate::value::Value;
-use crate::walk::{Hooks, Walker};
+use crate::analysis::flow::{FlowStats, add_entry};
+use crate::analysis::infer::{Context, Evaluator, Frame, ParamFacts, ProgramFacts};
+use crate::analysis::tasks::{CallEdge, DiscoveryHooks, Entry, LauncherSite};
+use crate::analysis::triggers::Triggers;
+use crate::analysis::value::Value;
+use crate::analysis::walk::{Hooks, Walker};
+use crate::project::index::{ClassId, FuncId, ProjectIndex};
+use crate::project::scope::Jit;
 use rayon::prelude::*;
 use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -80,8 +80,8 @@ pub fn walk_unit<'a, H: Hooks<'a>>(cx: &Context<'a, '_>, unit: Unit, hooks: H) -
             let ev = Evaluator::new(cx, f.file, 0).function_evaluator(f);
             let mut w = Walker::new(ev, hooks);
             match index.func(f).body() {
-                crate::scope::FuncBody::Stmts(body) => w.walk_body(body),
-                crate::scope::FuncBody::Expr(e) => w.visit_expr(e),
+                crate::project::scope::FuncBody::Stmts(body) => w.walk_body(body),
+                crate::project::scope::FuncBody::Expr(e) => w.visit_expr(e),
             }
             w.hooks
         }
@@ -95,7 +95,7 @@ impl TaskGraph {
     pub fn build(index: &ProjectIndex, triggers: &[Triggers]) -> TaskGraph {
         let timings = std::env::var_os("NUMGIL_TIMINGS").is_some();
         let t0 = std::time::Instant::now();
-        let (program, flow_stats) = crate::flow::program_facts(index, Some(triggers), false);
+        let (program, flow_stats) = crate::analysis::flow::program_facts(index, Some(triggers), false);
         if timings {
             eprintln!(
                 "flow {:?} ({} rounds{}, {} call sites)",
@@ -106,7 +106,7 @@ impl TaskGraph {
             );
         }
         let files: Vec<u32> = (0..index.modules.len() as u32).collect();
-        let indirect = crate::flow::indirect_launch_offsets(index, &program, triggers);
+        let indirect = crate::analysis::flow::indirect_launch_offsets(index, &program, triggers);
         let sites: Vec<LauncherSite> = files
             .par_iter()
             .flat_map_iter(|&file| {
@@ -116,7 +116,7 @@ impl TaskGraph {
                 let text = index.modules[file as usize].source.text.as_str();
                 let wanted = |r: TextRange| {
                     triggers[file as usize].may_launch(r)
-                        || crate::triggers::any_in(&indirect[file as usize], r)
+                        || crate::analysis::triggers::any_in(&indirect[file as usize], r)
                         || index.user_launchers.iter().filter_map(|q| q.rsplit('.').next()).any(|w| text[r].contains(w))
                 };
                 for unit in candidate_units(index, file, wanted) {

@@ -2,9 +2,9 @@
 //! thread, and whether BLAS threads are limited for the whole process or around a launcher.
 //! Found with a text pre-check and a syntactic scan of each candidate module.
 
-use crate::callgraph::TaskGraph;
-use crate::index::ProjectIndex;
-use crate::scope::MODULE_SCOPE;
+use crate::analysis::callgraph::TaskGraph;
+use crate::project::index::ProjectIndex;
+use crate::project::scope::MODULE_SCOPE;
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
@@ -81,7 +81,7 @@ fn numexpr_pinned(index: &ProjectIndex, file: u32, s: &Stmt) -> bool {
         Stmt::Expr(e) => {
             let Expr::Call(c) = &*e.value else { return false };
             matches!(qualified(index, file, &c.func).as_deref(), Some("numexpr.set_num_threads"))
-                && c.arguments.args.first().is_some_and(|a| crate::library::is_int_literal(a, 1))
+                && c.arguments.args.first().is_some_and(|a| crate::analysis::library::is_int_literal(a, 1))
         }
         Stmt::Assign(a) => {
             a.targets.iter().any(|t| environ_key(t) == Some("NUMEXPR_NUM_THREADS"))

@@ -1,7 +1,7 @@
 //! The value lattice: what numgil knows about an expression (docs/design.md). Rules fire only on
 //! facts they know; `Unknown` is the top of the lattice and never fires.
 
-use crate::index::{ClassId, FuncId};
+use crate::project::index::{ClassId, FuncId};
 use std::sync::Arc;
 
 /// Element type of an array, as far as it is known.
@@ -334,18 +334,18 @@ impl Value {
         }
     }
 
-    /// One step of an unpacking path ([`crate::scope::UnpackStep`]): a position, a position counted from
+    /// One step of an unpacking path ([`crate::project::scope::UnpackStep`]): a position, a position counted from
     /// the end (targets after a starred one), or the starred target itself (a list of what is
     /// left between the targets before and after it).
     pub fn project_step(&self, step: u32) -> Value {
-        match crate::scope::UnpackStep::decode(step) {
-            crate::scope::UnpackStep::At(i) => self.project(i),
-            crate::scope::UnpackStep::FromEnd(j) => match self {
+        match crate::project::scope::UnpackStep::decode(step) {
+            crate::project::scope::UnpackStep::At(i) => self.project(i),
+            crate::project::scope::UnpackStep::FromEnd(j) => match self {
                 Value::Tuple(items) if j < items.len() => items[items.len() - 1 - j].clone(),
                 Value::Tuple(_) => Value::Unknown,
                 other => other.project(0),
             },
-            crate::scope::UnpackStep::Rest { before, after } => match self {
+            crate::project::scope::UnpackStep::Rest { before, after } => match self {
                 Value::Tuple(items) if before + after <= items.len() => Value::list_of(
                     items[before..items.len() - after].iter().fold(Value::Unbound, |acc, v| acc.join(v)).or_unknown(),
                 ),

@@ -302,7 +302,7 @@ impl<'a> ClassInfo<'a> {
 /// Everything the binder learned about one module.
 #[derive(Debug)]
 pub struct ModuleScopes<'a> {
-    /// Per function: which of its parameters the body uses as arrays (`crate::usage`),
+    /// Per function: which of its parameters the body uses as arrays (filled by the analysis stage),
     /// computed on first use and shared by every evaluator.
     pub array_usage: Vec<std::sync::OnceLock<Box<[bool]>>>,
     pub scopes: Vec<Scope<'a>>,

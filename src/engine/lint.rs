@@ -2,15 +2,15 @@
 //! `--scope everywhere`) with the rules as walker hooks, in parallel per file, and attaches the
 //! task context to each finding.
 
-use crate::callgraph::{TaskGraph, Unit, candidate_units, walk_unit};
+use crate::analysis::callgraph::{TaskGraph, Unit, candidate_units, walk_unit};
+use crate::analysis::infer::{Context, Evaluator};
+use crate::analysis::project_facts::ProjectFacts;
+use crate::analysis::triggers::Triggers;
+use crate::analysis::walk::{Hooks, WalkState};
 use crate::config::{Scope, Settings};
-use crate::diagnostic::{Diagnostic, Site, TaskContext};
-use crate::index::{FuncId, ProjectIndex};
-use crate::infer::{Context, Evaluator};
-use crate::project_facts::ProjectFacts;
+use crate::findings::diagnostic::{Diagnostic, Site, TaskContext};
+use crate::project::index::{FuncId, ProjectIndex};
 use crate::rules::{Checker, RULES, Rule, RuleScope};
-use crate::triggers::Triggers;
-use crate::walk::{Hooks, WalkState};
 use rayon::prelude::*;
 use ruff_python_ast::{Expr, Stmt};
 
@@ -63,7 +63,7 @@ pub fn task_context(index: &ProjectIndex, graph: &TaskGraph, f: FuncId) -> Optio
     let reach = graph.thread_reach.get(&f)?;
     let site = &graph.sites[reach.site];
     let (filename, loc) = index.site(site.file, site.range.start());
-    let (cell, row) = crate::notebook_location(&index.modules[site.file as usize], site.range.start(), loc.row);
+    let (cell, row) = index.modules[site.file as usize].notebook_location(site.range.start(), loc.row);
     Some(TaskContext {
         launcher: site.launcher.clone(),
         kind: "thread",

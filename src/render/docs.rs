@@ -2,7 +2,7 @@
 //! prints and the committed `rules/<CODE>.md` files (a test fails when they are stale), and
 //! the rules' absolute URLs.
 
-pub use crate::rule_meta::{REPOSITORY, rule_url};
+pub use crate::findings::rule_meta::{REPOSITORY, rule_url};
 use crate::rules::{FixAvailability, RuleMeta, RuleScope};
 use serde::Serialize;
 

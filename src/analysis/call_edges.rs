@@ -5,9 +5,9 @@
 //! calls belong to its enclosing function; a lambda is its own node (`mod.f.<lambda1>`).
 //! Applying a decorator is a call from the scope of the `def`.
 
-use crate::index::{ClassId, FuncId, ProjectIndex};
-use crate::infer::{Context, Evaluator, ProgramFacts};
-use crate::value::Value;
+use crate::analysis::infer::{Context, Evaluator, ProgramFacts};
+use crate::analysis::value::Value;
+use crate::project::index::{ClassId, FuncId, ProjectIndex};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
@@ -72,7 +72,7 @@ struct EdgeVisitor<'g, 'a, 'p, 'c> {
     cx: &'c Context<'a, 'p>,
     names: &'g NodeNames,
     file: u32,
-    scope: crate::scope::ScopeId,
+    scope: crate::project::scope::ScopeId,
     caller: Option<FuncId>,
     graph: &'g mut CallGraph,
 }

@@ -4,10 +4,10 @@
 //! (`yield ThreadPoolExecutor(max_workers=1)`). No call site in the project passes these
 //! values, so without this the pools and arrays tests hand to their code are unknown.
 
-use crate::index::FuncId;
-use crate::infer::{Evaluator, join_all};
-use crate::scope::{BindingKind, FuncNode};
-use crate::value::Value;
+use crate::analysis::infer::{Evaluator, join_all};
+use crate::analysis::value::Value;
+use crate::project::index::FuncId;
+use crate::project::scope::{BindingKind, FuncNode};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
 
@@ -77,7 +77,7 @@ fn string_of(e: &Expr) -> Option<String> {
 }
 
 /// Whether a def is decorated `@pytest.fixture` or `@pytest.fixture(...)`.
-fn is_fixture(ev: &Evaluator, file: u32, scope: crate::scope::ScopeId, def: &ast::StmtFunctionDef) -> bool {
+fn is_fixture(ev: &Evaluator, file: u32, scope: crate::project::scope::ScopeId, def: &ast::StmtFunctionDef) -> bool {
     let scopes = ev.cx.index.module_scopes(file);
     def.decorator_list.iter().any(|d| {
         let callee = match &d.expression {

@@ -7,12 +7,16 @@
 //! Limits on what a file can cost: only regular files are read (a FIFO or a device named
 //! `x.py` is an NG002, never opened for a blocking read), at most [`MAX_FILE_BYTES`] of it
 //! through a bounded reader, at most [`MAX_SYNTAX_ERRORS`] NG001 per file (then one "… and N
-//! more"), and statements nested deeper than [`crate::depth::MAX_DEPTH`] are left out of the
-//! analysis (see [`crate::depth`]). A notebook's cells are parsed each on its own, so a syntax
+//! more"), and statements nested deeper than [`crate::files::depth::MAX_DEPTH`] are left out of the
+//! analysis (see [`crate::files::depth`]). A notebook's cells are parsed each on its own, so a syntax
 //! error stays in its cell.
 
-use crate::config::TargetVersions;
-use crate::source::{Location, SourceFile};
+pub mod index;
+pub mod scope;
+pub mod target_version;
+
+use crate::files::source::{Location, SourceFile};
+use crate::project::target_version::TargetVersions;
 use rayon::prelude::*;
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::{ModModule, PySourceType};
@@ -43,10 +47,17 @@ pub struct ParsedModule {
     /// The Python version the file was parsed for.
     pub target: ruff_python_ast::PythonVersion,
     /// For a Jupyter notebook: its JSON and cell map (`source.text` is then the joined code).
-    pub notebook: Option<crate::notebook::Notebook>,
+    pub notebook: Option<crate::files::notebook::Notebook>,
 }
 
 impl ParsedModule {
+    /// For a notebook, the cell an offset is in and the line within that cell; otherwise the row.
+    pub fn notebook_location(&self, offset: TextSize, row: usize) -> (Option<usize>, usize) {
+        let Some(cell) = self.notebook.as_ref().and_then(|nb| nb.cell_at(offset)) else { return (None, row) };
+        let first = self.source.location(cell.start).row;
+        (Some(cell.number), row + 1 - first)
+    }
+
     /// Parse a file's contents: Python source, or a notebook's JSON (by extension).
     pub fn parse_file(
         path: PathBuf,
@@ -55,7 +66,7 @@ impl ParsedModule {
         target: ruff_python_ast::PythonVersion,
     ) -> Result<Self, String> {
         if path.extension().is_some_and(|e| e == "ipynb") {
-            let (nb, joined) = crate::notebook::Notebook::parse(&raw)?;
+            let (nb, joined) = crate::files::notebook::Notebook::parse(&raw)?;
             return Ok(ParsedModule::parse_notebook(SourceFile::new(path, joined), nb, name, target));
         }
         Ok(ParsedModule::parse(SourceFile::new(path, raw), name, target))
@@ -74,7 +85,7 @@ impl ParsedModule {
     /// into the next cell), into one module.
     pub fn parse_notebook(
         source: SourceFile,
-        notebook: crate::notebook::Notebook,
+        notebook: crate::files::notebook::Notebook,
         name: String,
         target: ruff_python_ast::PythonVersion,
     ) -> Self {
@@ -85,7 +96,7 @@ impl ParsedModule {
 
     fn parse_cells(
         source: SourceFile,
-        notebook: Option<&crate::notebook::Notebook>,
+        notebook: Option<&crate::files::notebook::Notebook>,
         name: String,
         target: ruff_python_ast::PythonVersion,
     ) -> Self {
@@ -108,22 +119,22 @@ impl ParsedModule {
             }
             None => &source.text,
         };
-        let refusal = crate::depth::lexical_limits(
+        let refusal = crate::files::depth::lexical_limits(
             text,
             mode,
-            crate::depth::MAX_LEXICAL_NESTING,
-            crate::depth::MAX_UNKNOWN_CHARACTERS,
+            crate::files::depth::MAX_LEXICAL_NESTING,
+            crate::files::depth::MAX_UNKNOWN_CHARACTERS,
         );
         if let Some(refusal) = refusal {
             let empty = ruff_python_parser::parse_unchecked_source("", PySourceType::Python);
             let note = match refusal {
-                crate::depth::Refusal::TooDeep => format!(
+                crate::files::depth::Refusal::TooDeep => format!(
                     "too deeply nested to parse (more than {} nested brackets or operators); the file is not analysed",
-                    crate::depth::MAX_LEXICAL_NESTING
+                    crate::files::depth::MAX_LEXICAL_NESTING
                 ),
-                crate::depth::Refusal::NotPython => format!(
+                crate::files::depth::Refusal::NotPython => format!(
                     "not Python source (more than {} characters that are not Python); the file is not analysed",
-                    crate::depth::MAX_UNKNOWN_CHARACTERS
+                    crate::files::depth::MAX_UNKNOWN_CHARACTERS
                 ),
             };
             let is_package = source.path.file_stem().is_some_and(|s| s == "__init__");
@@ -179,13 +190,13 @@ impl ParsedModule {
         }
         let suppression_comments = suppression_comments(&parsed, text);
         let mut ast = parsed.into_syntax();
-        for s in crate::depth::gate(&mut ast.body, crate::depth::MAX_DEPTH) {
+        for s in crate::files::depth::gate(&mut ast.body, crate::files::depth::MAX_DEPTH) {
             notes.push((
                 TextRange::empty(s.range.start()),
                 format!(
                     "too deeply nested to analyse (depth {} > {}); this statement is skipped",
                     s.depth,
-                    crate::depth::MAX_DEPTH
+                    crate::files::depth::MAX_DEPTH
                 ),
             ));
         }
@@ -341,7 +352,7 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
     if !meta.is_file() {
-        return Err(crate::discover::not_regular(&meta.file_type()));
+        return Err(crate::files::discover::not_regular(&meta.file_type()));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_large(meta.len()));
@@ -356,7 +367,7 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     let file = options.open(path).map_err(|e| format!("cannot read file: {e}"))?;
     let meta = file.metadata().map_err(|e| format!("cannot read file: {e}"))?;
     if !meta.is_file() {
-        return Err(crate::discover::not_regular(&meta.file_type()));
+        return Err(crate::files::discover::not_regular(&meta.file_type()));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(MAX_FILE_BYTES as usize));
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read file: {e}"))?;
@@ -425,7 +436,7 @@ impl ModuleNamer {
                 .iter()
                 .map(|&i| {
                     let root = self.name_and_root(&files[i]).1;
-                    crate::paths::absolute(&root)
+                    crate::files::paths::absolute(&root)
                         .components()
                         .filter_map(|c| match c {
                             std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
@@ -456,7 +467,7 @@ impl ModuleNamer {
     /// The module name and the import root it is relative to.
     fn name_and_root(&mut self, file: &Path) -> (String, PathBuf) {
         // Absolute, so that a file named from inside its package still gets its package name.
-        let file = &crate::paths::absolute(file);
+        let file = &crate::files::paths::absolute(file);
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("module");
         let mut parts: Vec<String> = Vec::new();
         if stem != "__init__" {

@@ -11,12 +11,12 @@
 //! `queue.Queue` objects (what `get()` returns) and owns the class hierarchy that lets a
 //! method called on `self` dispatch to every override.
 
-use crate::index::{ClassId, FuncId, ProjectIndex};
-use crate::infer::{Context, Evaluator, ParamFacts, ProgramFacts};
-use crate::scope::ScopeId;
-use crate::tasks::{Entry, entries_of, launcher_site};
-use crate::triggers::Triggers;
-use crate::value::Value;
+use crate::analysis::infer::{Context, Evaluator, ParamFacts, ProgramFacts};
+use crate::analysis::tasks::{Entry, entries_of, launcher_site};
+use crate::analysis::triggers::Triggers;
+use crate::analysis::value::Value;
+use crate::project::index::{ClassId, FuncId, ProjectIndex};
+use crate::project::scope::ScopeId;
 use rayon::prelude::*;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -184,7 +184,7 @@ struct Visited {
     file: u32,
     entries: Vec<(ScopeId, Entry)>,
     entered: Vec<ScopeId>,
-    forwarders: Vec<(FuncId, crate::infer::Forwarder)>,
+    forwarders: Vec<(FuncId, crate::analysis::infer::Forwarder)>,
     defaults: Vec<(FuncId, usize, Value)>,
     queued: Vec<Value>,
 }
@@ -270,7 +270,7 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
                     return names;
                 }
                 for func in &index.module_scopes(file as u32).functions {
-                    if crate::triggers::any_in(&offsets, func.node.range())
+                    if crate::analysis::triggers::any_in(&offsets, func.node.range())
                         && let Some(n) = func.qualname.rsplit('.').next()
                         && !n.is_empty()
                         && n.len() <= MAX_FOLLOWED_NAME
@@ -321,7 +321,7 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
             units.push(FlowUnit::ModuleLevel(file as u32));
             for (local, func) in index.module_scopes(file as u32).functions.iter().enumerate() {
                 let r = func.node.range();
-                if t.may_launch(r) || crate::triggers::any_in(&offsets, r) {
+                if t.may_launch(r) || crate::analysis::triggers::any_in(&offsets, r) {
                     units.push(FlowUnit::Function(FuncId { file: file as u32, local: local as u32 }));
                 }
             }
@@ -335,7 +335,7 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
 fn may_return_pool(cx: &Context, file: u32, local: usize, r: TextRange) -> bool {
     let text = cx.index.modules[file as usize].source.text.as_str();
     let f = FuncId { file, local: local as u32 };
-    let lambda = matches!(cx.index.func(f).body(), crate::scope::FuncBody::Expr(_));
+    let lambda = matches!(cx.index.func(f).body(), crate::project::scope::FuncBody::Expr(_));
     if !POOL_WORDS.iter().any(|w| text[r].contains(w)) || !(lambda || text[r].contains("return")) {
         return false;
     }
@@ -352,7 +352,7 @@ fn called_names(index: &ProjectIndex, names: &FxHashMap<&str, usize>, puts: bool
         .map(|m| {
             let text = m.source.text.as_str();
             let mut out = Vec::new();
-            crate::triggers::called_identifiers(text, |o, word| {
+            crate::analysis::triggers::called_identifiers(text, |o, word| {
                 if let Some(&n) = names.get(word) {
                     out.push((o, n));
                 } else if puts
@@ -415,7 +415,7 @@ pub fn indirect_launch_offsets(index: &ProjectIndex, facts: &ProgramFacts, trigg
         .zip(pool_params)
         .map(|(m, mut offsets)| {
             if !by_name.is_empty() {
-                crate::triggers::called_identifiers(m.source.text.as_str(), |o, word| {
+                crate::analysis::triggers::called_identifiers(m.source.text.as_str(), |o, word| {
                     if by_name.contains(word) {
                         offsets.push(o);
                     }
@@ -630,8 +630,8 @@ fn visit_unit<'a, 'p, 'c>(cx: &'c Context<'a, 'p>, unit: FlowUnit) -> CallVisito
             v.scope = info.scope;
             v.entered.push(info.scope);
             match info.body() {
-                crate::scope::FuncBody::Stmts(body) => v.visit_body(body),
-                crate::scope::FuncBody::Expr(e) => v.visit_expr(e),
+                crate::project::scope::FuncBody::Stmts(body) => v.visit_body(body),
+                crate::project::scope::FuncBody::Expr(e) => v.visit_expr(e),
             }
             v
         }
@@ -642,14 +642,14 @@ fn visit_unit<'a, 'p, 'c>(cx: &'c Context<'a, 'p>, unit: FlowUnit) -> CallVisito
 struct CallVisitor<'a, 'p, 'c> {
     cx: &'c Context<'a, 'p>,
     file: u32,
-    scope: crate::scope::ScopeId,
+    scope: crate::project::scope::ScopeId,
     /// The calls seen, each with the scope it is in (its contribution is replaced when that
     /// scope is visited again).
-    entries: Vec<(crate::scope::ScopeId, Entry)>,
+    entries: Vec<(crate::project::scope::ScopeId, Entry)>,
     /// Every scope this visit walked.
-    entered: Vec<crate::scope::ScopeId>,
+    entered: Vec<crate::project::scope::ScopeId>,
     /// Functions found launching one of their parameters.
-    forwarders: Vec<(FuncId, crate::infer::Forwarder)>,
+    forwarders: Vec<(FuncId, crate::analysis::infer::Forwarder)>,
     /// `(function, parameter slot, default value)`.
     defaults: Vec<(FuncId, usize, Value)>,
     queued: Vec<Value>,
@@ -678,7 +678,7 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
         Evaluator::new(self.cx, self.file, self.scope)
     }
 
-    fn in_scope(&mut self, scope: Option<crate::scope::ScopeId>, f: impl FnOnce(&mut Self)) {
+    fn in_scope(&mut self, scope: Option<crate::project::scope::ScopeId>, f: impl FnOnce(&mut Self)) {
         let Some(scope) = scope else { return };
         self.entered.push(scope);
         let saved = std::mem::replace(&mut self.scope, scope);
@@ -736,12 +736,13 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
         let mut ev = self.ev();
         let scopes = self.cx.index.module_scopes(self.file);
         let from = match scopes.scopes[self.scope as usize].kind {
-            crate::scope::ScopeKind::Function(local) => Some(FuncId { file: self.file, local }),
+            crate::project::scope::ScopeKind::Function(local) => Some(FuncId { file: self.file, local }),
             _ => None,
         };
         if let Some(site) = launcher_site(&mut ev, call, self.file, from) {
             if let (Some(f), Some(param)) = (from, site.forwards) {
-                let fw = crate::infer::Forwarder { param, threads: site.threads, launcher: site.launcher.clone() };
+                let fw =
+                    crate::analysis::infer::Forwarder { param, threads: site.threads, launcher: site.launcher.clone() };
                 self.forwarders.push((f, fw));
             }
             self.entries.extend(site.entries.into_iter().map(|e| (self.scope, e)));

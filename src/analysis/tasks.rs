@@ -3,11 +3,11 @@
 //! argument facts each launcher passes in. Also records ordinary calls between project
 //! functions, which the call graph needs.
 
-use crate::index::{ClassId, FuncId};
-use crate::infer::Evaluator;
-use crate::library::kwarg;
-use crate::value::{PoolFamily, Value};
-use crate::walk::{Hooks, WalkState};
+use crate::analysis::infer::Evaluator;
+use crate::analysis::library::kwarg;
+use crate::analysis::value::{PoolFamily, Value};
+use crate::analysis::walk::{Hooks, WalkState};
+use crate::project::index::{ClassId, FuncId};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
@@ -34,7 +34,7 @@ pub struct LauncherSite {
     /// elements), whether or not the callable is a project function.
     pub data: Vec<Value>,
     /// The callable is this parameter of `from`: the function forwards what its callers give
-    /// it (see [`crate::infer::Forwarder`]).
+    /// it (see [`crate::analysis::infer::Forwarder`]).
     pub forwards: Option<usize>,
 }
 
@@ -315,12 +315,12 @@ fn forwarded_param(ev: &Evaluator, from: Option<FuncId>, callable: &Expr) -> Opt
     let from = from?;
     let Expr::Name(n) = callable else { return None };
     let scopes = ev.cx.index.module_scopes(from.file);
-    let crate::scope::Resolved::Bound(_, ids) = scopes.resolve_name(ev.current_scope(), n.id.as_str()) else {
+    let crate::project::scope::Resolved::Bound(_, ids) = scopes.resolve_name(ev.current_scope(), n.id.as_str()) else {
         return None;
     };
     let [id] = ids else { return None };
     match scopes.bindings[*id as usize].kind {
-        crate::scope::BindingKind::Parameter { func, index } if func == from.local && from.file == ev.file => {
+        crate::project::scope::BindingKind::Parameter { func, index } if func == from.local && from.file == ev.file => {
             let info = ev.cx.index.func(from);
             (!(index == 0 && info.takes_self())).then_some(index)
         }
@@ -328,9 +328,9 @@ fn forwarded_param(ev: &Evaluator, from: Option<FuncId>, callable: &Expr) -> Opt
     }
 }
 
-/// The forwarding launcher a callee is (see [`crate::infer::Forwarder`]), and whether it is
+/// The forwarding launcher a callee is (see [`crate::analysis::infer::Forwarder`]), and whether it is
 /// called bound (its first parameter already supplied).
-fn forwarder_of(ev: &Evaluator, callee: &Value) -> Option<(FuncId, bool, crate::infer::Forwarder)> {
+fn forwarder_of(ev: &Evaluator, callee: &Value) -> Option<(FuncId, bool, crate::analysis::infer::Forwarder)> {
     let forwarders = &ev.cx.facts.forwarders;
     if forwarders.is_empty() {
         return None;
@@ -396,13 +396,15 @@ pub fn launcher_site<'a>(
         }
         // A receiver that may be several pools (an alias bound on two paths) launches on the
         // thread pool if it may be one; a process pool otherwise.
-        let pools: Vec<crate::value::PoolKind> = recv
+        let pools: Vec<crate::analysis::value::PoolKind> = recv
             .alternatives()
             .iter()
             .filter_map(|v| match v {
                 Value::Pool(k) => Some(*k),
                 // A project subclass of a pool class (`class Bounded(ThreadPoolExecutor)`).
-                Value::Instance(c) => ev.external_bases(*c).iter().find_map(|b| crate::infer::pool_constructor(b)),
+                Value::Instance(c) => {
+                    ev.external_bases(*c).iter().find_map(|b| crate::analysis::infer::pool_constructor(b))
+                }
                 _ => None,
             })
             .collect();
@@ -583,10 +585,12 @@ pub fn launcher_site<'a>(
 /// The values a launcher hands to a task: its arguments. A task that is itself a numpy or
 /// scipy function needing an array first (`delayed(np.dot)(e, e.T)`,
 /// `pool.map(scipy.signal.resample_poly, rows)`) is handed an array there, whatever numgil
-/// knows of the argument (`crate::usage`).
+/// knows of the argument (`crate::analysis::usage`).
 fn handed_data(callee: &Value, pos: &[Value], kwargs: &[(String, Value)]) -> Vec<Value> {
-    let array_first =
-        callee.alternatives().iter().any(|c| matches!(c, Value::External(q) if crate::usage::needs_array_first(q)));
+    let array_first = callee
+        .alternatives()
+        .iter()
+        .any(|c| matches!(c, Value::External(q) if crate::analysis::usage::needs_array_first(q)));
     pos.iter()
         .enumerate()
         .map(|(i, v)| if i == 0 && array_first && *v == Value::Unknown { Value::unknown_array() } else { v.clone() })

@@ -4,10 +4,10 @@
 //! are joined), early exits, `with` blocks and comprehensions. At each statement and expression
 //! it calls [`Hooks`], which is how task discovery and the rules see code with its facts.
 
-use crate::index::{ClassId, FuncId};
-use crate::infer::{Evaluator, Frame, enter_value};
-use crate::scope::{BindingKind, Resolved};
-use crate::value::Value;
+use crate::analysis::infer::{Evaluator, Frame, enter_value};
+use crate::analysis::value::Value;
+use crate::project::index::{ClassId, FuncId};
+use crate::project::scope::{BindingKind, Resolved};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 /// What the walker knows about the code around the current node.
@@ -46,7 +46,7 @@ pub struct Walker<'a, 'p, 'c, H> {
 /// The join of the values a function returns (an implicit fall-through returns `None`).
 pub fn returns_of<'a>(ev: Evaluator<'a, '_, '_>, f: FuncId) -> Value {
     let info = ev.cx.index.func(f);
-    let crate::scope::FuncBody::Stmts(body) = info.body() else {
+    let crate::project::scope::FuncBody::Stmts(body) = info.body() else {
         return Value::Unknown;
     };
     let mut w = Walker::new(ev, NoHooks);
@@ -165,7 +165,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 if let Expr::Name(n) = &*a.target {
                     let cur = self.ev.lookup(n.id.as_str());
                     let v = self.ev.eval(&a.value);
-                    let new = crate::library::binop(&cur, a.op, &v);
+                    let new = crate::analysis::library::binop(&cur, a.op, &v);
                     self.ev.set_var(n.id.as_str(), new);
                 }
             }

@@ -102,9 +102,9 @@ impl Notebook {
 
     /// Rebuild the notebook after edits to the joined source. Every edit must lie inside one
     /// non-magic cell; otherwise `None`.
-    pub fn with_edits(&self, edits: &[crate::fix::Edit]) -> Option<(Notebook, String)> {
+    pub fn with_edits(&self, edits: &[crate::files::edit::Edit]) -> Option<(Notebook, String)> {
         let mut new_code: Vec<String> = self.cells.iter().map(|c| c.code.clone()).collect();
-        let mut by_cell: Vec<Vec<&crate::fix::Edit>> = vec![Vec::new(); self.cells.len()];
+        let mut by_cell: Vec<Vec<&crate::files::edit::Edit>> = vec![Vec::new(); self.cells.len()];
         for e in edits {
             let i = self.cells.iter().position(|c| {
                 let r = Self::cell_range(c);
@@ -333,7 +333,7 @@ mod tests {
     fn edits_touch_only_the_cell_source() {
         let (nb, joined) = Notebook::parse(NB).unwrap();
         let at = joined.find("sum(").unwrap() as u32;
-        let edit = crate::fix::Edit::replace(TextRange::at(at.into(), 15.into()), "np.sum(np.ones(3))");
+        let edit = crate::files::edit::Edit::replace(TextRange::at(at.into(), 15.into()), "np.sum(np.ones(3))");
         let (new, _) = nb.with_edits(&[edit]).unwrap();
         let expected = NB.replace("\"x = sum(np.ones(3))\"", "\"x = np.sum(np.ones(3))\"");
         assert_eq!(new.raw, expected);
