@@ -455,6 +455,16 @@ pub struct Hierarchy {
     /// What `self` (or `cls`, with `true`) is in a method of a class: the union over the class
     /// and its subclasses. Every evaluation of a method asks for it, so it is built once.
     receivers: std::sync::RwLock<FxHashMap<(ClassId, bool), Value>>,
+    /// Each class's project ancestry and external bases, evaluated once.
+    ancestries: std::sync::RwLock<FxHashMap<ClassId, std::sync::Arc<Ancestry>>>,
+}
+
+/// A class's project ancestry ([`crate::analysis::infer::Evaluator::mro`]) and the qualified
+/// names of the bases outside the project anywhere in it.
+#[derive(Debug)]
+pub struct Ancestry {
+    pub mro: Box<[ClassId]>,
+    pub external: Box<[std::sync::Arc<str>]>,
 }
 
 impl Hierarchy {
@@ -473,7 +483,12 @@ impl Hierarchy {
                 by_base_name.entry(name).or_default().push((file as u32, start));
             }
         }
-        Hierarchy { by_base_name, direct: Default::default(), receivers: Default::default() }
+        Hierarchy {
+            by_base_name,
+            direct: Default::default(),
+            receivers: Default::default(),
+            ancestries: Default::default(),
+        }
     }
 
     /// The receiver of a method of `class`: an instance (or, for a classmethod, the class) of
@@ -495,6 +510,16 @@ impl Hierarchy {
             map.insert((class, classmethod), v.clone());
         }
         v
+    }
+
+    pub fn ancestry(&self, c: ClassId) -> Option<std::sync::Arc<Ancestry>> {
+        self.ancestries.read().ok()?.get(&c).cloned()
+    }
+
+    pub fn store_ancestry(&self, c: ClassId, a: std::sync::Arc<Ancestry>) {
+        if let Ok(mut map) = self.ancestries.write() {
+            map.insert(c, a);
+        }
     }
 
     /// The project classes that name `c` among their bases.
@@ -739,7 +764,8 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
             crate::project::scope::ScopeKind::Function(local) => Some(FuncId { file: self.file, local }),
             _ => None,
         };
-        if let Some(site) = launcher_site(&mut ev, call, self.file, from) {
+        let callee = ev.eval(&call.func);
+        if let Some(site) = launcher_site(&mut ev, call, self.file, from, &callee) {
             if let (Some(f), Some(param)) = (from, site.forwards) {
                 let fw =
                     crate::analysis::infer::Forwarder { param, threads: site.threads, launcher: site.launcher.clone() };
@@ -757,7 +783,6 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
                 self.queued.push(ev.eval(item));
             }
         }
-        let callee = ev.eval(&call.func);
         if !callee.alternatives().iter().any(|c| {
             matches!(
                 c,

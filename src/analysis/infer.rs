@@ -892,38 +892,40 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// The class and its project base classes, in a simple depth-first order.
     pub fn mro(&mut self, c: ClassId) -> Vec<ClassId> {
-        let mut out = vec![c];
-        let mut i = 0;
-        while i < out.len() && out.len() < 16 {
-            let cur = out[i];
-            let info = self.index().class(cur);
-            let bases = info.bases();
-            let parent = info.parent_scope;
-            for b in bases {
-                if let Value::Class(bc) = self.child(cur.file, parent).eval(b)
-                    && !out.contains(&bc)
-                {
-                    out.push(bc);
-                }
-            }
-            i += 1;
-        }
-        out
+        self.ancestry(c).mro.to_vec()
     }
 
     /// Qualified names of external bases anywhere in the class's project ancestry.
     pub fn external_bases(&mut self, c: ClassId) -> Vec<Arc<str>> {
-        let mut out = Vec::new();
-        for class in self.mro(c) {
-            let info = self.index().class(class);
-            let (bases, parent) = (info.bases(), info.parent_scope);
+        self.ancestry(c).external.to_vec()
+    }
+
+    /// [`Self::mro`] and [`Self::external_bases`] of a class, evaluated once per class (bases
+    /// are module-level expressions; every method lookup and dispatch asks for them).
+    fn ancestry(&mut self, c: ClassId) -> Arc<crate::analysis::flow::Ancestry> {
+        if let Some(a) = self.cx.facts.hierarchy.ancestry(c) {
+            return a;
+        }
+        let mut mro = vec![c];
+        let mut external = Vec::new();
+        let mut i = 0;
+        while i < mro.len() {
+            let cur = mro[i];
+            let info = self.index().class(cur);
+            let bases = info.bases();
+            let parent = info.parent_scope;
             for b in bases {
-                if let Value::External(q) = self.child(class.file, parent).eval(b) {
-                    out.push(q);
+                match self.child(cur.file, parent).eval(b) {
+                    Value::Class(bc) if mro.len() < 16 && !mro.contains(&bc) => mro.push(bc),
+                    Value::External(q) => external.push(q),
+                    _ => {}
                 }
             }
+            i += 1;
         }
-        out
+        let a = Arc::new(crate::analysis::flow::Ancestry { mro: mro.into(), external: external.into() });
+        self.cx.facts.hierarchy.store_ancestry(c, a.clone());
+        a
     }
 
     /// The project methods iterating over `v` runs: `__iter__` of an instance's class, then

@@ -173,7 +173,8 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
 
     fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState<'a>) {
         let Expr::Call(call) = expr else { return };
-        if let Some(site) = launcher_site(ev, call, self.file, self.unit) {
+        let callee = ev.eval(&call.func);
+        if let Some(site) = launcher_site(ev, call, self.file, self.unit, &callee) {
             // The callable passed to a launcher is not a callback of the launching function.
             self.sites.push(site);
             return;
@@ -181,7 +182,6 @@ impl<'a> Hooks<'a> for DiscoveryHooks {
         let Some(from) = self.unit.filter(|_| self.collect_edges) else {
             return;
         };
-        let callee = ev.eval(&call.func);
         let direct = match &callee {
             Value::Class(_)
             | Value::Function(_)
@@ -357,19 +357,27 @@ fn user_launcher(ev: &Evaluator, callee: &Value) -> Option<String> {
     launchers.contains(&name).then_some(name)
 }
 
-/// Recognise a launcher call.
+/// The methods through which an executor or pool value launches its callable argument.
+const POOL_METHODS: &[&str] =
+    &["submit", "map", "imap", "imap_unordered", "map_async", "starmap", "starmap_async", "apply", "apply_async"];
+
+/// Recognise a launcher call; `callee` is the value of `call.func`. The receiver of a method
+/// call is evaluated only for the methods a pool or executor launches through.
 pub fn launcher_site<'a>(
     ev: &mut Evaluator<'a, '_, '_>,
     call: &'a ast::ExprCall,
     file: u32,
     from: Option<FuncId>,
+    callee: &Value,
 ) -> Option<LauncherSite> {
     let args = &call.arguments.args;
     let forwards = |ev: &Evaluator<'a, '_, '_>, callable: Option<&Expr>| forwarded_param(ev, from, callable?);
     let site = |launcher: String, threads: bool, entries: Vec<Entry>, data: Vec<Value>, forwards: Option<usize>| {
         LauncherSite { file, range: call.range(), launcher, threads, entries, from, data, forwards }
     };
-    if let Expr::Attribute(attr) = &*call.func {
+    if let Expr::Attribute(attr) = &*call.func
+        && (POOL_METHODS.contains(&attr.attr.as_str()) || matches!(attr.attr.as_str(), "run_in_executor" | "compute"))
+    {
         let m = attr.attr.as_str();
         if m == "run_in_executor" {
             let executor = args.first()?;
@@ -460,8 +468,7 @@ pub fn launcher_site<'a>(
             return Some(site(format!("{prefix}.{m}"), kind.threads, entries, data, fw));
         }
     }
-    let callee = ev.eval(&call.func);
-    if let Some(name) = user_launcher(ev, &callee) {
+    if let Some(name) = user_launcher(ev, callee) {
         // `task-launchers`: `launcher(func, *iterables)`, each task gets one element of each.
         let f = ev.eval(args.first().or_else(|| kwarg(call, "func")).or_else(|| kwarg(call, "fn"))?);
         let pos = mapped_args(ev, args.get(1..).unwrap_or_default());
@@ -470,7 +477,7 @@ pub fn launcher_site<'a>(
         let fw = forwards(ev, args.first().or_else(|| kwarg(call, "func")).or_else(|| kwarg(call, "fn")));
         return Some(site(name, true, entries, data, fw));
     }
-    if let Some((f, bound, fwd)) = forwarder_of(ev, &callee) {
+    if let Some((f, bound, fwd)) = forwarder_of(ev, callee) {
         // A call of a project function that launches its parameter: a launch of the
         // argument given for it, with the positional arguments after it as the task's.
         let info = ev.cx.index.func(f);
@@ -485,7 +492,7 @@ pub fn launcher_site<'a>(
         let fw = forwards(ev, Some(callable));
         return Some(site(fwd.launcher, fwd.threads, entries, data, fw));
     }
-    match &callee {
+    match callee {
         Value::External(q) => match &**q {
             "asyncio.to_thread" | "asyncio.threads.to_thread" => {
                 let f = ev.eval(args.first()?);

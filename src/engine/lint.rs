@@ -32,6 +32,7 @@ impl RuleHooks<'_> {
         check: impl Fn(&dyn Rule, &mut Checker<'_, 'a, '_, '_>),
     ) {
         let source = &ev.cx.index.modules[self.file as usize].source;
+        let mut memo = Vec::new();
         for r in self.rules {
             let mut c = Checker {
                 ev,
@@ -42,6 +43,7 @@ impl RuleHooks<'_> {
                 file: self.file,
                 task: self.task.as_ref(),
                 out: &mut self.out,
+                memo: &mut memo,
             };
             check(*r, &mut c);
         }

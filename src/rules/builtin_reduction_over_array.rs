@@ -58,6 +58,9 @@ use crate::findings::fix::{Edit, Fix};
 use ruff_python_ast::{Expr, ExprCall, Operator};
 use ruff_text_size::Ranged;
 
+/// The builtins this rule reports.
+const REDUCTIONS: &[&str] = &["sum", "min", "max", "any", "all"];
+
 pub static META: RuleMeta = RuleMeta {
     code: "NG101",
     name: "builtin-reduction-over-array",
@@ -103,13 +106,17 @@ impl Rule for BuiltinReductionOverArray {
     }
 
     fn triggers(&self) -> &'static [&'static str] {
-        &["sum", "min", "max", "any", "all"]
+        REDUCTIONS
     }
 
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         let Expr::Call(call) = expr else { return };
-        if !matches!(&*call.func, Expr::Name(_) | Expr::Attribute(_)) {
-            return;
+        match &*call.func {
+            // A name may alias a builtin (`total = sum`), so it is evaluated; an attribute can
+            // only be `builtins.sum` and the like, so any other attribute is not evaluated.
+            Expr::Name(_) => {}
+            Expr::Attribute(a) if REDUCTIONS.contains(&a.attr.as_str()) => {}
+            _ => return,
         }
         let callee = checker.value(&call.func);
         let Some(builtin) = callee.qualified().and_then(|q| q.strip_prefix("builtins.")) else {

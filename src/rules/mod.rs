@@ -126,11 +126,20 @@ pub struct Checker<'x, 'a, 'p, 'c> {
     pub file: u32,
     pub task: Option<&'x TaskContext>,
     pub out: &'x mut Vec<Diagnostic>,
+    /// Values already computed at this node, by expression address: every rule asks for the
+    /// callee of the same call, and the frame does not change while the rules run on a node.
+    pub memo: &'x mut Vec<(*const Expr, Value)>,
 }
 
 impl<'a> Checker<'_, 'a, '_, '_> {
     pub fn value(&mut self, e: &'a Expr) -> Value {
-        self.ev.eval(e)
+        let key: *const Expr = e;
+        if let Some((_, v)) = self.memo.iter().find(|(k, _)| *k == key) {
+            return v.clone();
+        }
+        let v = self.ev.eval(e);
+        self.memo.push((key, v.clone()));
+        v
     }
 
     /// The source text of a node.
