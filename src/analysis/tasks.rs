@@ -67,6 +67,7 @@ fn qt_thread_base(q: &str) -> Option<&'static str> {
 /// Decorators that make calling the function run it in a worker thread.
 const WORKER_DECORATORS: &[&str] = &[
     "napari.qt.threading.thread_worker",
+    "napari._qt.qthreading.thread_worker",
     "napari.qt.thread_worker",
     "superqt.utils.thread_worker",
     "superqt.utils._qthreading.thread_worker",
@@ -119,10 +120,13 @@ impl DiscoveryHooks {
                 Expr::Call(c) => &*c.func,
                 e => e,
             };
-            let q = ev.eval(callee);
+            let v = ev.eval(callee);
+            let q = library_function(ev, &v).unwrap_or(v);
             WORKER_DECORATORS.iter().find(|w| q.qualified() == Some(**w)).copied()
         });
         let Some(launcher) = hit else { return };
+        // napari's private module is named as users import it.
+        let launcher = if launcher.starts_with("napari.") { "napari.qt.threading.thread_worker" } else { launcher };
         let scopes = ev.cx.index.module_scopes(ev.file);
         let Some(&local) = scopes.function_at.get(&def.range.start()) else {
             return;
@@ -357,6 +361,19 @@ fn user_launcher(ev: &Evaluator, callee: &Value) -> Option<String> {
     launchers.contains(&name).then_some(name)
 }
 
+/// A library launcher defined in the project being checked (napari's own `thread_worker` and
+/// `create_worker` when napari is checked, tqdm's `thread_map` in tqdm): the project function,
+/// as the external name the launcher tables know.
+fn library_function(ev: &Evaluator, callee: &Value) -> Option<Value> {
+    const NAMES: &[&str] = &["thread_worker", "create_worker", "thread_map", "process_map"];
+    let Value::Function(f) = callee else { return None };
+    let qualname = ev.cx.index.func(*f).qualname.as_str();
+    if !NAMES.contains(&qualname.rsplit('.').next().unwrap_or(qualname)) {
+        return None;
+    }
+    Some(Value::External(ev.cx.index.func_qualified(*f).into()))
+}
+
 /// The methods through which an executor or pool value launches its callable argument.
 const POOL_METHODS: &[&str] =
     &["submit", "map", "imap", "imap_unordered", "map_async", "starmap", "starmap_async", "apply", "apply_async"];
@@ -492,6 +509,8 @@ pub fn launcher_site<'a>(
         let fw = forwards(ev, Some(callable));
         return Some(site(fwd.launcher, fwd.threads, entries, data, fw));
     }
+    let library = library_function(ev, callee);
+    let callee = library.as_ref().unwrap_or(callee);
     match callee {
         Value::External(q) => match &**q {
             "asyncio.to_thread" | "asyncio.threads.to_thread" => {
@@ -522,6 +541,7 @@ pub fn launcher_site<'a>(
             // `superqt.utils._qthreading.create_worker`.
             "napari.qt.threading.create_worker"
             | "napari.qt.create_worker"
+            | "napari._qt.qthreading.create_worker"
             | "superqt.utils.create_worker"
             | "superqt.utils._qthreading.create_worker" => {
                 let f = ev.eval(args.first()?);

@@ -286,6 +286,11 @@ impl Value {
             // `p_fun(x)` where `p_fun` is the function itself on the serial path and
             // `delayed(f)` on the parallel one: the launcher needs the delayed call.
             (Array(_), Delayed(_)) | (Delayed(_), Array(_)) => Value::union_of([self.clone(), other.clone()]),
+            // A launcher is a call on what *may* be a pool: `self.pool` set to a
+            // `multiprocessing.Pool` in one method and to an unknown object in another still
+            // launches on that pool.
+            (Unknown, Pool(_)) => other.clone(),
+            (Pool(_), Unknown) => self.clone(),
             _ => Unknown,
         }
     }
