@@ -22,6 +22,8 @@ pub struct WalkState<'a> {
 #[derive(Debug, Clone)]
 pub struct LoopInfo {
     pub iter: Value,
+    /// Where the loop (or comprehension generator) starts.
+    pub start: ruff_text_size::TextSize,
 }
 
 /// Callbacks for each statement and expression, with an evaluator positioned at that point.
@@ -186,7 +188,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
                 self.visit_expr(&f.iter);
                 let iter = self.ev.eval(&f.iter);
                 let elem = self.ev.element_of(&iter);
-                self.state.loops.push(LoopInfo { iter });
+                self.state.loops.push(LoopInfo { iter, start: f.range.start() });
                 self.walk_loop(|w| w.ev.bind_loop_target(&f.target, elem.clone(), &[], &f.body), &f.body);
                 self.state.loops.pop();
                 self.walk_body(&f.orelse);
@@ -441,7 +443,7 @@ impl<'a, 'p, 'c, H: Hooks<'a>> Walker<'a, 'p, 'c, H> {
             let mut uses: Vec<&Expr> = elts.to_vec();
             uses.extend(g.ifs.iter());
             self.ev.bind_loop_target(&g.target, elem, &uses, &[]);
-            self.state.loops.push(LoopInfo { iter });
+            self.state.loops.push(LoopInfo { iter, start: g.range.start() });
             for cond in &g.ifs {
                 self.visit_expr(cond);
             }

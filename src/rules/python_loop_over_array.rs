@@ -16,6 +16,12 @@
 //! per-pixel Python loop. A nested loop whose body calls a project function per cell (a grid
 //! of heavy work) is not flagged.
 //!
+//! The same scalar work in a `while` counter loop (`while i < n: ... a[i] ... i += 1`) is
+//! flagged, and so is a nested walk over an image's rows and then their pixels (`for row in
+//! img: for px in row: if px[0] > 128: ...`, `img` a known array of two or more axes) whose
+//! inner body does comparisons or arithmetic on the pixel and calls no numpy or project
+//! function. A loop nested in a reported loop is part of that one finding.
+//!
 //! Loops over the rows of a 2-D array, over lists, over `a.shape` or over arrays of unknown
 //! rank are not flagged.
 //!
@@ -77,8 +83,24 @@ impl Rule for PythonLoopOverArray {
     }
 
     fn check_stmt<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt) {
+        // A loop inside a loop already reported is part of that finding.
+        let enclosing: Vec<_> = checker.state.loops.iter().map(|l| l.start).collect();
+        if checker.out.iter().any(|d| d.code == META.code && enclosing.contains(&d.range.start())) {
+            return;
+        }
+        if let Stmt::While(w) = stmt {
+            if counter_loop(checker, w) {
+                let header = TextRange::new(w.range.start(), w.test.end());
+                checker.report(&META, header, message(true), Some(fix_title(None)), None);
+            }
+            return;
+        }
         let Stmt::For(f) = stmt else { return };
         let header = TextRange::new(f.range.start(), f.iter.end());
+        if nested_element_loop(checker, f) {
+            checker.report(&META, header, message(false), Some(fix_title(None)), None);
+            return;
+        }
         if let Some(arrays) = element_loop(checker, &f.iter) {
             if whole_array_work_per_element(checker, f) {
                 return;
@@ -214,6 +236,10 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         {
             continue;
         }
+        // The pixel loop is the innermost pair: `for i: for h: for w: img[w, h]` is `h`, `w`.
+        if pixel_loop(checker, inner) {
+            continue;
+        }
         let mut subscripts = Vec::new();
         let mut calls_project = false;
         collect_body(checker, &inner.body, &mut subscripts, &mut calls_project);
@@ -311,6 +337,124 @@ fn indexed_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) 
         found = stores_elements(checker, &f.body, i.id.as_str());
     }
     found.then_some(i.id.as_str())
+}
+
+/// `while i < n: ... a[i] ... i += 1`: a counter loop doing scalar work on elements of a known
+/// 1-D array, as [`indexed_loop`] for `for i in range(n)`. The counter is a name compared with
+/// `<`, `<=` or `!=` and stepped by `+= 1` (or `= i + 1`) at the top level of the body; a
+/// literal bound of at most [`SMALL_LOOP`] is too small to matter.
+fn counter_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, w: &'a ast::StmtWhile) -> bool {
+    let Expr::Compare(cmp) = &*w.test else { return false };
+    let (Expr::Name(i), [op], [bound]) = (&*cmp.left, &*cmp.ops, &*cmp.comparators) else { return false };
+    if !matches!(op, ast::CmpOp::Lt | ast::CmpOp::LtE | ast::CmpOp::NotEq) {
+        return false;
+    }
+    if let Expr::NumberLiteral(n) = bound
+        && n.value.as_int().and_then(|v| v.as_i64()).is_some_and(|v| v <= SMALL_LOOP)
+    {
+        return false;
+    }
+    let name = i.id.as_str();
+    let steps = w.body.iter().any(|s| match s {
+        Stmt::AugAssign(a) => {
+            a.op == ast::Operator::Add
+                && matches!(&*a.target, Expr::Name(t) if t.id.as_str() == name)
+                && is_one(&a.value)
+        }
+        Stmt::Assign(a) => {
+            matches!(a.targets.as_slice(), [Expr::Name(t)] if t.id.as_str() == name)
+                && matches!(&*a.value, Expr::BinOp(b) if b.op == ast::Operator::Add
+                    && matches!(&*b.left, Expr::Name(l) if l.id.as_str() == name) && is_one(&b.right))
+        }
+        _ => false,
+    });
+    if !steps {
+        return false;
+    }
+    let mut found = false;
+    for s in &w.body {
+        arithmetic_on_index(checker, s, name, &mut found);
+    }
+    found || stores_elements(checker, &w.body, name)
+}
+
+fn is_one(e: &Expr) -> bool {
+    matches!(e, Expr::NumberLiteral(n) if n.value.as_int().and_then(|v| v.as_i64()) == Some(1))
+}
+
+/// `for row in img: for px in row: ...` over an array of two or more axes (an image's rows,
+/// then its pixels): one pass per element or pixel, with scalar work on it (`px > t`,
+/// `px[0] > 128`, arithmetic) and no numpy or project call in the inner body. The outer
+/// iterable is a known array of rank ≥ 2; a list of rows, or an array of unknown rank, is not
+/// taken for an image.
+fn nested_element_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> bool {
+    let Expr::Name(row) = &*f.target else { return false };
+    if !matches!(checker.value(&f.iter), Value::Array(a) if a.ndim.is_some_and(|n| n >= 2)) {
+        return false;
+    }
+    f.body.iter().any(|s| {
+        let Stmt::For(inner) = s else { return false };
+        let (Expr::Name(px), Expr::Name(it)) = (&*inner.target, &*inner.iter) else { return false };
+        if it.id != row.id {
+            return false;
+        }
+        let mut calls = false;
+        super::helpers::for_each_expr(checker, &inner.body, &mut |checker, e| {
+            if let Expr::Call(c) = e
+                && (calls_project_code(checker, c)
+                    || checker.value(&c.func).qualified().is_some_and(|q| q.starts_with("numpy.")))
+            {
+                calls = true;
+            }
+        });
+        !calls && scalar_use(&inner.body, px.id.as_str())
+    })
+}
+
+/// Whether `body` compares or does arithmetic on `name` or on `name[k]` (an integer index).
+fn scalar_use(body: &[Stmt], name: &str) -> bool {
+    struct V<'n> {
+        name: &'n str,
+        in_arith: u32,
+        found: bool,
+    }
+    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_> {
+        fn visit_stmt(&mut self, s: &'a Stmt) {
+            match s {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::AugAssign(a) => {
+                    self.in_arith += 1;
+                    self.visit_expr(&a.value);
+                    self.in_arith -= 1;
+                }
+                _ => ruff_python_ast::visitor::walk_stmt(self, s),
+            }
+        }
+        fn visit_expr(&mut self, e: &'a Expr) {
+            match e {
+                Expr::BinOp(_) | Expr::Compare(_) | Expr::UnaryOp(_) => {
+                    self.in_arith += 1;
+                    ruff_python_ast::visitor::walk_expr(self, e);
+                    self.in_arith -= 1;
+                }
+                Expr::Name(n) if self.in_arith > 0 && n.id.as_str() == self.name => self.found = true,
+                Expr::Subscript(s) if self.in_arith > 0 => {
+                    if matches!(&*s.value, Expr::Name(n) if n.id.as_str() == self.name)
+                        && matches!(&*s.slice, Expr::NumberLiteral(_))
+                    {
+                        self.found = true;
+                    }
+                }
+                Expr::Lambda(_) => {}
+                _ => ruff_python_ast::visitor::walk_expr(self, e),
+            }
+        }
+    }
+    let mut v = V { name, in_arith: 0, found: false };
+    for s in body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
+    }
+    v.found
 }
 
 /// Loops over a literal range this short are not reported (the ≤ 500-element size class).
