@@ -1598,6 +1598,7 @@ pub fn refine(declared: Value, flow: Value) -> Value {
         (Value::Array(d), Value::Array(f)) => Value::Array(crate::analysis::value::ArrayInfo {
             dtype: if d.dtype == Dtype::Unknown { f.dtype } else { d.dtype },
             ndim: d.ndim.or(f.ndim),
+            size: d.size.or(f.size),
         }),
         (Value::List(d), Value::List(f)) => Value::list_of(refine((**d).clone(), (**f).clone())),
         (Value::List(d), Value::Iter(f)) | (Value::Iter(d), Value::Iter(f) | Value::List(f)) => {

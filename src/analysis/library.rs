@@ -102,7 +102,9 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
             } else {
                 Dtype::Unknown
             };
-            Value::array(dtype, ndim)
+            // Elementwise on arrays of one size keeps it (broadcasting is not followed).
+            let size = if a.size == b.size { a.size } else { None };
+            Value::sized_array(dtype, ndim, size)
         }
         (Value::Array(a), other) | (other, Value::Array(a)) => {
             if op == Operator::MatMult {
@@ -113,7 +115,8 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
             }
             // Object arrays stay object arrays whatever they are combined with.
             let dtype = if a.object() { Dtype::Object } else { Dtype::Unknown };
-            Value::array(dtype, a.ndim)
+            let size = if other.is_known_scalar() { a.size } else { None };
+            Value::sized_array(dtype, a.ndim, size)
         }
         (x, y) if x.is_known_scalar() && y.is_known_scalar() => scalar_join(x, y),
         (Value::List(a), Value::List(b)) if op == Operator::Add => Value::List(Arc::new(a.join(b))),
@@ -208,6 +211,20 @@ fn ndim_of_input(v: &Value) -> Option<u8> {
             items.iter().all(|i| ndim_of_input(i) == Some(first)).then_some(first + 1)
         }
         _ => None,
+    }
+}
+
+/// The element count a shape argument states with integer literals (`1000`, `(64, 64)`,
+/// `[3, 1_000]`); `None` for anything else.
+pub fn literal_size(e: Option<&Expr>) -> Option<u64> {
+    let dim = |e: &Expr| match e {
+        Expr::NumberLiteral(n) => n.value.as_int().and_then(|i| i.as_u64()),
+        _ => None,
+    };
+    match e? {
+        Expr::Tuple(t) => t.elts.iter().try_fold(1u64, |acc, e| acc.checked_mul(dim(e)?)),
+        Expr::List(l) => l.elts.iter().try_fold(1u64, |acc, e| acc.checked_mul(dim(e)?)),
+        other => dim(other),
     }
 }
 
@@ -484,11 +501,11 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
     match name {
         "zeros" | "ones" | "empty" => {
             let ndim = ndim_of_shape(ev, arg(call, 0, "shape"));
-            Value::array(dtype_arg(ev, call, 1), ndim)
+            Value::sized_array(dtype_arg(ev, call, 1), ndim, literal_size(arg(call, 0, "shape")))
         }
         "full" => {
             let ndim = ndim_of_shape(ev, arg(call, 0, "shape"));
-            Value::array(dtype_arg(ev, call, 2), ndim)
+            Value::sized_array(dtype_arg(ev, call, 2), ndim, literal_size(arg(call, 0, "shape")))
         }
         "zeros_like" | "ones_like" | "empty_like" | "full_like" => {
             let ndim = match first_val(ev) {
@@ -539,7 +556,14 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
                     _ => Value::Unknown,
                 };
             }
-            Value::array(dtype, Some(1))
+            let size = match name {
+                "arange" if call.arguments.args.len() == 1 && call.arguments.keywords.is_empty() => {
+                    literal_size(call.arguments.args.first())
+                }
+                "linspace" | "logspace" | "geomspace" => literal_size(arg(call, 2, "num")),
+                _ => None,
+            };
+            Value::sized_array(dtype, Some(1), size)
         }
         "eye" | "identity" | "tri" | "outer" | "vander" | "cov" | "corrcoef" | "column_stack" => {
             Value::array(kwarg(call, "dtype").map_or(Dtype::Unknown, |e| dtype_of(ev, e)), Some(2))
@@ -835,7 +859,13 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
     match m {
         "rand" | "randn" => {
             let n = call.arguments.args.len();
-            if n == 0 { Value::PyScalar } else { Value::array(Dtype::Numeric, Some(n as u8)) }
+            if n == 0 {
+                Value::PyScalar
+            } else {
+                let dims: Option<Vec<u64>> = call.arguments.args.iter().map(|e| literal_size(Some(e))).collect();
+                let size = dims.and_then(|d| d.into_iter().try_fold(1u64, u64::checked_mul));
+                Value::sized_array(Dtype::Numeric, Some(n as u8), size)
+            }
         }
         "permutation" => Value::array(Dtype::Unknown, None),
         "shuffle" => Value::None,
@@ -850,7 +880,7 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
                 }
                 Some(e) => {
                     let ndim = ndim_of_shape(ev, Some(e));
-                    Value::array(Dtype::Numeric, ndim)
+                    Value::sized_array(Dtype::Numeric, ndim, literal_size(Some(e)))
                 }
             },
             None => Value::Unknown,

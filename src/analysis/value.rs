@@ -25,17 +25,24 @@ impl Dtype {
 pub struct ArrayInfo {
     pub dtype: Dtype,
     pub ndim: Option<u8>,
+    /// The element count, where the code states it (`np.zeros(1000)`, `rng.random((64, 64))`,
+    /// and what elementwise arithmetic keeps of it): what a finding's size is judged on.
+    pub size: Option<u64>,
 }
 
 impl ArrayInfo {
-    pub const UNKNOWN: ArrayInfo = ArrayInfo { dtype: Dtype::Unknown, ndim: None };
+    pub const UNKNOWN: ArrayInfo = ArrayInfo { dtype: Dtype::Unknown, ndim: None, size: None };
 
     pub fn with_ndim(ndim: Option<u8>) -> Self {
-        ArrayInfo { dtype: Dtype::Unknown, ndim }
+        ArrayInfo { dtype: Dtype::Unknown, ndim, size: None }
     }
 
     fn join(self, other: ArrayInfo) -> ArrayInfo {
-        ArrayInfo { dtype: self.dtype.join(other.dtype), ndim: if self.ndim == other.ndim { self.ndim } else { None } }
+        ArrayInfo {
+            dtype: self.dtype.join(other.dtype),
+            ndim: if self.ndim == other.ndim { self.ndim } else { None },
+            size: if self.size == other.size { self.size } else { None },
+        }
     }
 }
 
@@ -141,7 +148,12 @@ impl Value {
     }
 
     pub fn array(dtype: Dtype, ndim: Option<u8>) -> Value {
-        Value::Array(ArrayInfo { dtype, ndim })
+        Value::Array(ArrayInfo { dtype, ndim, size: None })
+    }
+
+    /// An array whose element count is known.
+    pub fn sized_array(dtype: Dtype, ndim: Option<u8>, size: Option<u64>) -> Value {
+        Value::Array(ArrayInfo { dtype, ndim, size })
     }
 
     pub fn unknown_array() -> Value {

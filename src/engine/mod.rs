@@ -173,6 +173,8 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
             task: None,
             evidence: None,
             cell: None,
+            size: None,
+            kernel: None,
         });
     }
     out
@@ -206,7 +208,7 @@ fn apply_suppressions(
 /// Quote the measured (or reference) speedup of each finding's rule.
 pub fn attach_evidence(diags: &mut [Diagnostic], book: &crate::kernels::profile::EvidenceBook) {
     for d in diags {
-        d.evidence = book.for_rule(d.code).filter(|_| crate::rules::quotes_evidence(d));
+        d.evidence = d.kernel.and_then(|k| book.for_rule(k, d.size)).filter(|_| crate::rules::quotes_evidence(d));
     }
 }
 

@@ -66,6 +66,11 @@ pub struct Diagnostic {
     pub evidence: Option<crate::kernels::profile::Evidence>,
     /// For notebooks: the 1-based cell; `start`/`end` rows are then lines within that cell.
     pub cell: Option<usize>,
+    /// The element count the finding was judged on, where the code states it.
+    pub size: Option<u64>,
+    /// The kernel (a rule code) that measures the rewrite this finding suggests; `None` when
+    /// no bundled kernel measures it, and then no figure is quoted.
+    pub kernel: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -93,6 +98,8 @@ impl Diagnostic {
             task: None,
             evidence: None,
             cell: None,
+            size: None,
+            kernel: Some(meta.code),
         }
     }
 

@@ -106,6 +106,23 @@ impl HostProfile {
             .map(|(size, (threads, speedup))| (size, threads, speedup))
     }
 
+    /// The measurement of a rule's kernel that may be quoted for a finding on `size` elements:
+    /// the largest measured size not above it (never a figure from bigger data than the
+    /// finding's); with the size unknown, the smallest measured size (the figure the smallest
+    /// data earns). `None` when every measured size is above a known size.
+    pub fn at_size(&self, rule: &str, size: Option<u64>) -> Option<(u64, u32, f64)> {
+        let measured = self
+            .results
+            .iter()
+            .filter(|r| r.rule == rule && r.check == "ok")
+            .filter_map(|r| Some((r.size?, r.best_threads()?)));
+        let chosen = match size {
+            Some(n) => measured.filter(|(s, _)| *s <= n).max_by_key(|(s, _)| *s),
+            None => measured.min_by_key(|(s, _)| *s),
+        };
+        chosen.map(|(s, (threads, speedup))| (s, threads, speedup))
+    }
+
     /// One line describing the host.
     pub fn host_line(&self) -> String {
         format!(
@@ -156,18 +173,27 @@ impl EvidenceBook {
         EvidenceBook { host: HostProfile::load_for_this_host(), reference: reference() }
     }
 
-    pub fn for_rule(&self, rule: &str) -> Option<Evidence> {
-        if let Some((size, threads, speedup)) = self.host.as_ref().and_then(|h| h.headline(rule)) {
+    /// The figure for a finding of `rule` judged on `size` elements (see
+    /// [`HostProfile::at_size`]): this host's profile if it has one, else the reference run.
+    pub fn for_rule(&self, rule: &str, size: Option<u64>) -> Option<Evidence> {
+        // A host profile that measured the rule supersedes the reference, at every size.
+        if let Some(host) = self.host.as_ref().filter(|h| h.results.iter().any(|r| r.rule == rule && r.check == "ok")) {
+            let (size, threads, speedup) = host.at_size(rule, size)?;
             return Some(Evidence {
                 source: Source::Host,
                 speedup,
                 threads,
                 size,
-                text: format!("measured here: {} at {threads} thread{}", format_speedup(speedup), plural(threads)),
+                text: format!(
+                    "measured here: {} at {}, {threads} thread{}",
+                    format_speedup(speedup),
+                    elements(size),
+                    plural(threads)
+                ),
             });
         }
         let r = self.reference.as_ref()?;
-        let (size, threads, speedup) = r.headline(rule)?;
+        let (size, threads, speedup) = r.at_size(rule, size)?;
         if speedup < MIN_GAIN {
             // No gain on the reference host: not quoted as a speed claim.
             return None;
@@ -178,14 +204,28 @@ impl EvidenceBook {
             threads,
             size,
             text: format!(
-                "reference: {} at {threads} thread{} on a {}-core {}; run `numgil bench` to measure here",
+                "reference: {} at {}, {threads} thread{} on a {}-core {}; run `numgil bench` to measure here",
                 format_speedup(speedup),
+                elements(size),
                 plural(threads),
                 r.env.cores,
                 if r.env.cpu.is_empty() { "machine" } else { r.env.cpu.as_str() }
             ),
         })
     }
+}
+
+/// `500 elements`, `1,000,000 elements`.
+fn elements(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} element{}", if n == 1 { "" } else { "s" })
 }
 
 fn plural(n: u32) -> &'static str {

@@ -154,13 +154,15 @@ impl<'a> Checker<'_, 'a, '_, '_> {
         message: String,
         help: Option<String>,
         fix: Option<Fix>,
-    ) {
+    ) -> &mut Diagnostic {
         // A fix never deletes a comment: drop it when an edit replaces text holding one.
         let fix = fix.filter(|f| f.edits.iter().all(|e| !replaces_comment(&self.source.text[e.range])));
         let mut d = Diagnostic::at(meta, self.source, self.file, range, message, help);
         d.fix = fix;
         d.task = self.task.cloned();
         self.out.push(d);
+        let last = self.out.len() - 1;
+        &mut self.out[last]
     }
 }
 
