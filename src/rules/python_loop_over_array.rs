@@ -84,8 +84,8 @@ impl Rule for PythonLoopOverArray {
 
     fn check_stmt<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt) {
         // A loop inside a loop already reported is part of that finding.
-        let enclosing: Vec<_> = checker.state.loops.iter().map(|l| l.start).collect();
-        if checker.out.iter().any(|d| d.code == META.code && enclosing.contains(&d.range.start())) {
+        let loops = &checker.state.loops;
+        if checker.out.iter().any(|d| d.code == META.code && loops.iter().any(|l| l.start == d.range.start())) {
             return;
         }
         if let Stmt::While(w) = stmt {
@@ -329,13 +329,8 @@ fn indexed_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) 
     if literal_trip_count(args).is_some_and(|n| n <= SMALL_LOOP) {
         return None;
     }
-    let mut found = false;
-    for s in &f.body {
-        arithmetic_on_index(checker, s, i.id.as_str(), &mut found);
-    }
-    if !found {
-        found = stores_elements(checker, &f.body, i.id.as_str());
-    }
+    let found =
+        arithmetic_on_index(checker, &f.body, i.id.as_str()) || stores_elements(checker, &f.body, i.id.as_str());
     found.then_some(i.id.as_str())
 }
 
@@ -371,11 +366,7 @@ fn counter_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, w: &'a ast::StmtWhile
     if !steps {
         return false;
     }
-    let mut found = false;
-    for s in &w.body {
-        arithmetic_on_index(checker, s, name, &mut found);
-    }
-    found || stores_elements(checker, &w.body, name)
+    arithmetic_on_index(checker, &w.body, name) || stores_elements(checker, &w.body, name)
 }
 
 fn is_one(e: &Expr) -> bool {
@@ -413,12 +404,34 @@ fn nested_element_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::St
 
 /// Whether `body` compares or does arithmetic on `name` or on `name[k]` (an integer index).
 fn scalar_use(body: &[Stmt], name: &str) -> bool {
-    struct V<'n> {
-        name: &'n str,
+    arithmetic_operand(body, &mut |e| match e {
+        Expr::Name(n) => n.id.as_str() == name,
+        Expr::Subscript(s) => {
+            matches!(&*s.value, Expr::Name(n) if n.id.as_str() == name) && matches!(&*s.slice, Expr::NumberLiteral(_))
+        }
+        _ => false,
+    })
+}
+
+/// Whether `body` does arithmetic or a comparison on an element of a known 1-D array indexed
+/// with `i` (`a[i]`, `a[i - 1]`).
+fn arithmetic_on_index<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt], i: &str) -> bool {
+    arithmetic_operand(body, &mut |e| match e {
+        Expr::Subscript(s) => mentions_name(&s.slice, i) && is_1d(checker, &s.value),
+        _ => false,
+    })
+}
+
+/// Whether `hit` accepts a name or subscript that is an operand of arithmetic or a comparison
+/// in `body` (an augmented assignment's value counts; nested functions, classes and lambdas do
+/// not). A subscript in arithmetic is not looked into further.
+fn arithmetic_operand<'a>(body: &'a [Stmt], hit: &mut dyn FnMut(&'a Expr) -> bool) -> bool {
+    struct V<'h, 'a> {
+        hit: &'h mut dyn FnMut(&'a Expr) -> bool,
         in_arith: u32,
         found: bool,
     }
-    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_> {
+    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_, 'a> {
         fn visit_stmt(&mut self, s: &'a Stmt) {
             match s {
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
@@ -437,11 +450,8 @@ fn scalar_use(body: &[Stmt], name: &str) -> bool {
                     ruff_python_ast::visitor::walk_expr(self, e);
                     self.in_arith -= 1;
                 }
-                Expr::Name(n) if self.in_arith > 0 && n.id.as_str() == self.name => self.found = true,
-                Expr::Subscript(s) if self.in_arith > 0 => {
-                    if matches!(&*s.value, Expr::Name(n) if n.id.as_str() == self.name)
-                        && matches!(&*s.slice, Expr::NumberLiteral(_))
-                    {
+                Expr::Name(_) | Expr::Subscript(_) if self.in_arith > 0 => {
+                    if !self.found && (self.hit)(e) {
                         self.found = true;
                     }
                 }
@@ -450,7 +460,7 @@ fn scalar_use(body: &[Stmt], name: &str) -> bool {
             }
         }
     }
-    let mut v = V { name, in_arith: 0, found: false };
+    let mut v = V { hit, in_arith: 0, found: false };
     for s in body {
         ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
     }
@@ -547,46 +557,6 @@ fn stores_elements<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt], 
         _ => {}
     });
     store && !numpy_call
-}
-
-fn arithmetic_on_index<'a>(checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt, i: &str, found: &mut bool) {
-    struct V<'c, 'x, 'a, 'p, 'cc> {
-        checker: &'c mut Checker<'x, 'a, 'p, 'cc>,
-        i: &'c str,
-        in_arith: u32,
-        found: &'c mut bool,
-    }
-    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_, '_, 'a, '_, '_> {
-        fn visit_stmt(&mut self, s: &'a Stmt) {
-            match s {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::AugAssign(a) => {
-                    self.in_arith += 1;
-                    self.visit_expr(&a.value);
-                    self.in_arith -= 1;
-                }
-                _ => ruff_python_ast::visitor::walk_stmt(self, s),
-            }
-        }
-        fn visit_expr(&mut self, e: &'a Expr) {
-            match e {
-                Expr::BinOp(_) | Expr::Compare(_) | Expr::UnaryOp(_) => {
-                    self.in_arith += 1;
-                    ruff_python_ast::visitor::walk_expr(self, e);
-                    self.in_arith -= 1;
-                }
-                Expr::Subscript(s) if self.in_arith > 0 => {
-                    if mentions_name(&s.slice, self.i) && is_1d(self.checker, &s.value) {
-                        *self.found = true;
-                    }
-                }
-                Expr::Lambda(_) => {}
-                _ => ruff_python_ast::visitor::walk_expr(self, e),
-            }
-        }
-    }
-    let mut v = V { checker, i, in_arith: 0, found };
-    ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, stmt);
 }
 
 /// The single-statement body `acc += <expr>` or `acc = acc + <expr>`: the accumulator and expr.
