@@ -2,8 +2,7 @@
 `a * b`, then reduces it in a second pass; both passes release the GIL above
 500 elements, but the extra memory traffic limits how well a thread pool
 scales. The fix `np.dot(a, b)` (1-D; `np.vdot` for any shape of real data) is
-one fused BLAS pass with no temporary. Measured in pool workers (1e6 float64): `np.sum(a*b)` scales 1.55x at 2 threads, `np.dot` is about 3.9x
-faster at 2 threads.
+one fused BLAS pass with no temporary. The committed reference run (`rules/reference.json`) has the figures by size.
 """
 import numpy as np
 

@@ -6,7 +6,7 @@ and a thread pool running it is serialised. The fix is one batched expression
 over the stacked data, `np.sqrt(X) / np.linalg.norm(X, axis=1, keepdims=True)`,
 whose large C loops release the GIL. Here n is the total element count
 (n // 64 rows). The measurement shows the batched form much faster per call and
-scaling with threads where the row loop stays near 1.0x.
+scaling with threads where the row loop does not.
 """
 import numpy as np
 

@@ -2,8 +2,7 @@
 thread runs on numexpr's own thread pool behind a global mutex, so calls from
 several pool threads queue on that mutex and the pool is serialised. The fix is
 `numexpr.set_num_threads(1)` once: each call then runs in its calling thread
-with the GIL released and the pool scales. Measured in pool workers (the committed reference run, rules/reference.json): numexpr with 2 threads scales 0.94x at 2 pool threads, pinned to 1 thread
-it is about 2.0x faster at 2 threads.
+with the GIL released and the pool scales. The committed reference run (`rules/reference.json`) has the figures by size.
 
 `before`/`after` switch numexpr's (process-global) thread count to their own
 setting and leave it there. They do not set-and-restore around each call:

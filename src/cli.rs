@@ -52,6 +52,10 @@ pub struct BenchArgs {
     /// Only run each kernel's `check` (before and after agree); no timings, no profile.
     #[arg(long)]
     pub check_only: bool,
+    /// Save the host profile even when the machine was busy while it measured (by default a
+    /// profile measured under load is shown but not saved).
+    #[arg(long)]
+    pub allow_busy: bool,
     /// Run the kernels in this directory instead of the bundled ones (for writing kernels).
     #[arg(long, value_name = "DIR", hide = true)]
     pub kernel_dir: Option<PathBuf>,
@@ -108,7 +112,13 @@ pub struct CheckArgs {
     /// Without explicit paths only stdin is checked; with paths, stdin replaces that file.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
-    /// Drop findings whose fix was measured on this host (`numgil bench`) to gain less than X.
+    /// Also report findings on data known to be too small for the fix to pay: by default a
+    /// finding whose array size the code states is hidden when the fix's kernel gains less
+    /// than 1.2× at that size (config: `include-small = true`).
+    #[arg(long)]
+    pub include_small: bool,
+    /// Drop findings whose fix was measured on this host (`numgil bench`) to gain less than X at
+    /// the finding's data size (findings on data of unknown size are kept).
     #[arg(long, value_name = "X", value_parser = parse_speedup, allow_negative_numbers = true)]
     pub min_speedup: Option<f64>,
 }

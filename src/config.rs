@@ -42,6 +42,8 @@ pub struct Settings {
     /// Qualified names of functions that release the GIL (never flagged, never followed).
     pub gil_releasing: Vec<String>,
     pub target_version: Option<PythonVersion>,
+    /// Report findings on data known to be too small for the fix to pay (by default hidden).
+    pub include_small: bool,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             task_launchers: Vec::new(),
             gil_releasing: Vec::new(),
             target_version: None,
+            include_small: false,
         }
     }
 }
@@ -125,6 +128,7 @@ pub struct ConfigFile {
     pub task_launchers: Option<Vec<String>>,
     pub gil_releasing: Option<Vec<String>>,
     pub target_version: Option<Spanned<String>>,
+    pub include_small: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -384,6 +388,7 @@ impl Found {
         }
         s.task_launchers = file.task_launchers.clone().unwrap_or_default();
         s.gil_releasing = file.gil_releasing.clone().unwrap_or_default();
+        s.include_small = file.include_small.unwrap_or(false);
         if let Some(tv) = &file.target_version {
             s.target_version = Some(parse_target_version(tv.get_ref()).ok_or_else(|| {
                 self.error(
@@ -422,7 +427,7 @@ impl Found {
         let span = e.span().unwrap_or(0..0);
         let msg = e.message().trim().to_string();
         let help = msg.contains("unknown field").then(|| {
-            "known keys: select, ignore, extend-select, per-file-ignores, exclude, extend-exclude, scope, task-launchers, gil-releasing, target-version".to_string()
+            "known keys: select, ignore, extend-select, per-file-ignores, exclude, extend-exclude, scope, task-launchers, gil-releasing, target-version, include-small".to_string()
         });
         self.error(format!("invalid configuration: {msg}"), span, "here", help)
     }

@@ -306,6 +306,7 @@ fn bench(args: BenchArgs) -> Result<u8, Failure> {
             .progress_chars("=> "),
     );
     let mut env = None;
+    let mut load = None;
     let mut results = Vec::new();
     let mut skipped = Vec::new();
     runner::run(&opts, |event| match event {
@@ -317,7 +318,8 @@ fn bench(args: BenchArgs) -> Result<u8, Failure> {
         }
         Event::Result(r) => results.push(r.clone()),
         Event::Skipped { rule, reason } => skipped.push(format!("{rule}: {reason}")),
-        Event::Fatal { .. } | Event::Done => {}
+        Event::Done(l) => load = Some(l.clone()),
+        Event::Fatal { .. } => {}
     })
     .inspect_err(|_| bar.finish_and_clear())?;
     bar.finish_and_clear();
@@ -335,9 +337,29 @@ fn bench(args: BenchArgs) -> Result<u8, Failure> {
             "full".into()
         },
         threads,
+        load,
         results,
     };
-    let failed: Vec<&str> = profile.results.iter().filter(|r| r.check != "ok").map(|r| r.rule.as_str()).collect();
+    let failed: Vec<&str> = profile
+        .results
+        .iter()
+        .filter(|r| r.check != "ok" && r.check != "implausible")
+        .map(|r| r.rule.as_str())
+        .collect();
+    let implausible: Vec<String> = profile
+        .results
+        .iter()
+        .filter(|r| r.check == "implausible")
+        .map(|r| {
+            format!(
+                "{} n={}: {}",
+                r.rule,
+                r.size.map_or("-".into(), |n| n.to_string()),
+                r.error.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let busy = profile.load.as_ref().and_then(|l| l.busy(&profile.env));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &profile)?;
@@ -362,11 +384,21 @@ fn bench(args: BenchArgs) -> Result<u8, Failure> {
     if !failed.is_empty() {
         eprintln!("kernel checks failed (these figures are never quoted): {}", failed.join(", "));
     }
+    for i in &implausible {
+        eprintln!("implausible timings, never quoted (rerun on an idle machine): {i}");
+    }
+    if let Some(why) = &busy {
+        eprintln!("numgil: warning: the machine was busy: {why}; the figures are unreliable");
+    }
     if let Some(plot) = &args.plot {
         numgil::render::bench::plot(plot, &profile)?;
         eprintln!("plot written to {}", plot.display());
     }
-    if !args.check_only {
+    if !args.check_only && busy.is_some() && !args.allow_busy {
+        eprintln!(
+            "host profile not saved: measured under load (close other work and rerun, or pass --allow-busy to save it anyway)"
+        );
+    } else if !args.check_only {
         match profile.save() {
             Ok(path) => eprintln!("host profile saved to {}", path.display()),
             Err(e) => eprintln!("numgil: warning: {e}"),
@@ -497,14 +529,29 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     }
     let book = numgil::kernels::profile::EvidenceBook::load();
     numgil::attach_evidence(&mut diags, &book);
+    let small = numgil::engine::drop_small(&mut diags, &book, |d| {
+        args.include_small || group_of(&d.path).and_then(|g| groups.get(g)).is_some_and(|s| s.include_small)
+    });
+    if small > 0 && matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
+        eprintln!(
+            "numgil: {small} finding{} on data too small for the fix to pay (under {}× at its size) not shown; `--include-small` shows {}",
+            plural(small),
+            numgil::kernels::profile::WORTH_REPORTING,
+            if small == 1 { "it" } else { "them" }
+        );
+    }
     if let Some(min) = args.min_speedup {
         if book.host.is_none() {
             eprintln!(
                 "numgil: warning: --min-speedup needs a host profile: run `numgil bench` first (no finding dropped)"
             );
         }
+        // A finding on data of unknown size has no one figure to compare: it stays.
         diags.retain(|d| {
-            d.evidence.as_ref().is_none_or(|e| e.source != numgil::kernels::profile::Source::Host || e.speedup >= min)
+            d.size.is_none()
+                || d.evidence
+                    .as_ref()
+                    .is_none_or(|e| e.source != numgil::kernels::profile::Source::Host || e.speedup >= min)
         });
     }
     if args.statistics {

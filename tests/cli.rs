@@ -68,7 +68,7 @@ fn seed_case_names_the_submit_site() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("seed.py"),
-        "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\nwith ThreadPoolExecutor() as ex:\n    ex.submit(task, np.ones(10), np.ones(10))\n",
+        "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\nwith ThreadPoolExecutor() as ex:\n    ex.submit(task, np.ones(100_000), np.ones(100_000))\n",
     )
     .unwrap();
     let (out, code) = stdout_of(&["check", dir.path().to_str().unwrap()]);
@@ -126,7 +126,7 @@ fn unreadable_files_are_reported_and_the_run_goes_on() {
     write(
         dir.path(),
         "task.py",
-        b"import threading\nimport numpy as np\n\ndef t(a):\n    return max(a)\n\nthreading.Thread(target=t, args=(np.ones(5),)).start()\n",
+        b"import threading\nimport numpy as np\n\ndef t(a):\n    return max(a)\n\nthreading.Thread(target=t, args=(np.ones(100_000),)).start()\n",
     );
     let (out, code) = stdout_of(&["check", dir.path().to_str().unwrap(), "--output-format", "concise"]);
     assert_eq!(code, 2, "an I/O problem exits 2: {out}");
@@ -337,7 +337,7 @@ fn colliding_module_paths_keep_findings_in_their_files() {
 #[test]
 fn overlapping_paths_report_each_finding_once() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "report.py", b"import numpy as np\n\n\ndef f():\n    return sum(np.ones(3))\n");
+    write(dir.path(), "report.py", b"import numpy as np\n\n\ndef f():\n    return sum(np.ones(100_000))\n");
     let (out, _, _) = concise_in(dir.path(), &["check", "report.py", ".", "./report.py", "--scope", "everywhere"]);
     assert_eq!(out.matches("NG101").count(), 1, "{out}");
     assert!(out.starts_with("report.py:5:12: NG101"), "no ./ prefix: {out}");
@@ -399,7 +399,7 @@ fn closed_stdout_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("import numpy as np\n\n\ndef f(a):\n");
     for _ in 0..3000 {
-        text.push_str("    sum(np.ones(3))\n");
+        text.push_str("    sum(np.ones(100_000))\n");
     }
     write(dir.path(), "many.py", text.as_bytes());
     for format in ["concise", "full", "json", "github"] {
@@ -508,7 +508,7 @@ fn rule_docs_are_printed_without_the_generated_marker() {
 fn control_characters_in_file_names_are_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let name = "evil\n\u{202e}yp.py";
-    write(dir.path(), name, b"import numpy as np\n\n\ndef f():\n    return sum(np.ones(3))\n");
+    write(dir.path(), name, b"import numpy as np\n\n\ndef f():\n    return sum(np.ones(100_000))\n");
     for format in ["concise", "full", "github"] {
         let (out, _, _) = concise_in(dir.path(), &["check", ".", "--scope", "everywhere", "--output-format", format]);
         assert!(out.contains("evil\\n\\u{202e}yp.py"), "{format}: {out}");

@@ -82,7 +82,7 @@ fn six_hundred_nested_loops_in_a_task() {
     src.push_str(&format!("{indent}pass\n"));
     src.push_str("def other(x):\n    return sum(x)\n");
     src.push_str(
-        "with ThreadPoolExecutor() as ex:\n    ex.submit(task, np.zeros(10))\n    ex.submit(other, np.zeros(10))\n",
+        "with ThreadPoolExecutor() as ex:\n    ex.submit(task, np.zeros(100_000))\n    ex.submit(other, np.zeros(100_000))\n",
     );
     let dir = project(&[("loops.py", src)]);
     let (code, out, _) = check(dir.path());
@@ -97,7 +97,7 @@ fn ten_thousand_deep_call_chain_from_a_task() {
         src.push_str(&format!("def f{i}(x):\n    return f{}(x)\n", i + 1));
     }
     src.push_str("def f10000(x):\n    return x\n");
-    src.push_str("with ThreadPoolExecutor() as ex:\n    ex.submit(f0, np.zeros(10))\n");
+    src.push_str("with ThreadPoolExecutor() as ex:\n    ex.submit(f0, np.zeros(100_000))\n");
     let dir = project(&[("chain.py", src)]);
     let (code, out, peak_kib) = check(dir.path());
     assert!(matches!(code, Some(0 | 1)), "{out}");
@@ -114,7 +114,7 @@ fn sixty_thousand_character_identifiers_across_files() {
                 format!("m{j}.py"),
                 format!(
                     "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nfrom m{next} import {name}{next}\n\
-                     def {name}{j}(x):\n    return sum(x)\nwith ThreadPoolExecutor() as ex:\n    ex.submit({name}{next}, np.zeros(10))\n"
+                     def {name}{j}(x):\n    return sum(x)\nwith ThreadPoolExecutor() as ex:\n    ex.submit({name}{next}, np.zeros(100_000))\n"
                 ),
             )
         })
@@ -134,7 +134,7 @@ fn mutually_recursive_modules_and_ten_thousand_re_exports_terminate() {
         "a.py".into(),
         "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nfrom b import pong\n\
          def ping(x, n):\n    return pong(x, n - 1) if n else sum(x)\n\
-         with ThreadPoolExecutor() as ex:\n    ex.submit(ping, np.zeros(10), 3)\n"
+         with ThreadPoolExecutor() as ex:\n    ex.submit(ping, np.zeros(100_000), 3)\n"
             .into(),
     ));
     files.push(("b.py".into(), "from a import ping\ndef pong(x, n):\n    return ping(x, n)\n".into()));
@@ -156,7 +156,7 @@ fn mutually_recursive_modules_and_ten_thousand_re_exports_terminate() {
         "use.py".into(),
         "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nfrom chain0 import f9999\n\
          def task(x):\n    return max(f9999(x))\n\
-         with ThreadPoolExecutor() as ex:\n    ex.submit(task, np.zeros(10))\n"
+         with ThreadPoolExecutor() as ex:\n    ex.submit(task, np.zeros(100_000))\n"
             .into(),
     ));
     let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();

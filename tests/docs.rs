@@ -60,3 +60,53 @@ fn rule_all_json_lists_every_code() {
     }
     assert!(v[0]["explanation"].as_str().unwrap().contains("## What it does"));
 }
+
+/// A speed figure in a rule's prose or a kernel's docstring goes stale with every reference
+/// run: the figures live in the generated `## Measured` section only. A number followed by
+/// `×`/`x` and then a word (`188× faster`, `0.93× on 2 threads`, `540x faster`) is a figure;
+/// shapes (`3×3`) and thresholds in parentheses are not.
+#[test]
+fn prose_quotes_no_speed_figures() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let figure = |text: &str| -> Option<String> {
+        let b = text.as_bytes();
+        for (i, c) in text.char_indices() {
+            if !(c == '×' || c == 'x') || i == 0 || !b[i - 1].is_ascii_digit() {
+                continue;
+            }
+            let rest = &text[i + c.len_utf8()..];
+            let next_word: String = rest.trim_start_matches(' ').chars().take_while(|c| c.is_alphabetic()).collect();
+            if rest.starts_with(' ')
+                && ["faster", "slower", "on", "at", "from", "the", "overall", "more"].contains(&next_word.as_str())
+            {
+                let start =
+                    text[..i].rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).map_or(0, |s| s + 1);
+                return Some(text[start..(i + c.len_utf8() + 1 + next_word.len()).min(text.len())].to_string());
+            }
+        }
+        None
+    };
+    let mut found = Vec::new();
+    for dir in ["src/rules", "rules"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            let path = e.path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let prose: String = if name.ends_with(".rs") {
+                text.lines().filter(|l| l.starts_with("//!")).collect::<Vec<_>>().join("\n")
+            } else if name.ends_with(".kernel.py") {
+                text.split("\"\"\"").nth(1).unwrap_or_default().to_string()
+            } else {
+                continue;
+            };
+            if let Some(f) = figure(&prose) {
+                found.push(format!("{dir}/{name}: `{f}`"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "speed figures in prose (say it in words; the Measured section has the numbers):\n{}",
+        found.join("\n")
+    );
+}

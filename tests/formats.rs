@@ -57,7 +57,7 @@ fn statistics_and_exit_zero() {
 
 #[test]
 fn stdin_is_checked_as_the_given_path() {
-    let src = "import numpy as np\nimport threading\n\ndef t(a):\n    return max(a)\n\nthreading.Thread(target=t, args=(np.ones(5),)).start()\n";
+    let src = "import numpy as np\nimport threading\n\ndef t(a):\n    return max(a)\n\nthreading.Thread(target=t, args=(np.ones(100_000),)).start()\n";
     let out = numgil()
         .args(["check", "--stdin-filename", "pkg/job.py", "--output-format", "concise"])
         .write_stdin(src)

@@ -231,7 +231,7 @@ fn floods_of_syntax_errors_give_a_bounded_number_of_findings_in_every_format() {
 #[test]
 fn finding_past_column_65535_renders_in_full_output() {
     let dir = tempfile::tempdir().unwrap();
-    let long = format!("import numpy as np\nx = [{}sum(np.arange(3))]\ny = (1\n", "0, ".repeat(33_000));
+    let long = format!("import numpy as np\nx = [{}sum(np.arange(100_000))]\ny = (1\n", "0, ".repeat(33_000));
     std::fs::write(dir.path().join("long.py"), long).unwrap();
     let r = numgil_in(dir.path(), &["check", "--scope", "everywhere", "long.py"]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
@@ -254,7 +254,7 @@ fn deep_inputs() -> Vec<(&'static str, String)> {
         fors.push_str(&format!("for v{i} in x:\n"));
     }
     fors.push_str(&" ".repeat(3001));
-    fors.push_str("pass\n\n\nThreadPoolExecutor().submit(deep, np.zeros(10))\n");
+    fors.push_str("pass\n\n\nThreadPoolExecutor().submit(deep, np.zeros(100_000))\n");
     vec![("calls", calls), ("chain", chain), ("lists", lists), ("sum", sum), ("fors", fors)]
 }
 
@@ -299,7 +299,7 @@ fn ten_thousand_nested_for_loops_do_not_crash() {
         src.push_str("for v in x:\n");
     }
     src.push_str(&"\t".repeat(10_001));
-    src.push_str("pass\n\n\nThreadPoolExecutor().submit(deep, np.zeros(10))\n");
+    src.push_str("pass\n\n\nThreadPoolExecutor().submit(deep, np.zeros(100_000))\n");
     std::fs::write(dir.path().join("fors.py"), &src).unwrap();
     let (code, f) = json_findings(dir.path(), &["check", "fors.py"]);
     // 50 MB of indentation: over the size cap, so refused before it is parsed.
@@ -317,12 +317,12 @@ fn notebook(cells: &[&str]) -> String {
 }
 
 const NB_TASK: &str = "def task(chunk):\n    return sum(chunk)\n";
-const NB_LAUNCH: &str = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor().submit(task, np.zeros(10))\n";
+const NB_LAUNCH: &str = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor().submit(task, np.zeros(100_000))\n";
 
 #[test]
 fn notebook_unclosed_bracket_stays_in_its_cell() {
     let dir = tempfile::tempdir().unwrap();
-    let cells = ["import numpy as np\n", "x = [1\n", "y = sum(np.ones(3))\n", NB_TASK, NB_LAUNCH];
+    let cells = ["import numpy as np\n", "x = [1\n", "y = sum(np.ones(100_000))\n", NB_TASK, NB_LAUNCH];
     std::fs::write(dir.path().join("nb.ipynb"), notebook(&cells)).unwrap();
     let (code, f) = json_findings(dir.path(), &["check", "--scope", "everywhere", "nb.ipynb"]);
     assert_eq!(code, Some(1));

@@ -34,7 +34,7 @@ fn pre_commit_hook_blocks_a_finding() {
     let repo = tempfile::tempdir().unwrap();
     let d = repo.path();
     git(d, &["init", "-q"]);
-    let flagged = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\nwith ThreadPoolExecutor() as ex:\n    ex.submit(task, np.ones(10), np.ones(10))\n";
+    let flagged = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\nwith ThreadPoolExecutor() as ex:\n    ex.submit(task, np.ones(100_000), np.ones(100_000))\n";
     std::fs::write(d.join("job.py"), flagged).unwrap();
     git(d, &["add", "job.py"]);
     let this_repo = env!("CARGO_MANIFEST_DIR");

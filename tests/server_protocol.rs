@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const SEED: &str = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\ndef main():\n    with ThreadPoolExecutor() as ex:\n        return ex.submit(task, np.ones(10), np.ones(10)).result()\n";
+const SEED: &str = "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef task(a, b):\n    return sum(a * b)\n\n\ndef main():\n    with ThreadPoolExecutor() as ex:\n        return ex.submit(task, np.ones(100_000), np.ones(100_000)).result()\n";
 
 fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

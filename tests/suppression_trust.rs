@@ -81,7 +81,7 @@ fn file_with_a_local_launcher_and_one_elsewhere_is_not_reported_alone() {
     // `launcher.py`, which imports `work`, was not checked: the context is incomplete.
     let dir = project();
     let text = format!(
-        "{TASK}\n\ndef local():\n    from concurrent.futures import ThreadPoolExecutor\n\n    with ThreadPoolExecutor() as ex:\n        return ex.submit(similarity, 1, 2).result()\n\n\ndef stale(a):\n    return np.sum(np.ones(3))  # noqa: NG101\n"
+        "{TASK}\n\ndef local():\n    from concurrent.futures import ThreadPoolExecutor\n\n    with ThreadPoolExecutor() as ex:\n        return ex.submit(similarity, 1, 2).result()\n\n\ndef stale(a):\n    return np.sum(np.ones(100_000))  # noqa: NG101\n"
     );
     std::fs::write(dir.path().join("work.py"), &text).unwrap();
     let (out, _) = run(dir.path(), &["check", "work.py", "--extend-select", "NG003", "--fix"]);
@@ -91,7 +91,7 @@ fn file_with_a_local_launcher_and_one_elsewhere_is_not_reported_alone() {
 #[test]
 fn whole_project_reports_only_the_stale_suppression() {
     let dir = project();
-    let stale = "\n\ndef helper(x):\n    x = np.ones(4)\n    return np.sum(x)  # noqa: NG101 stale\n";
+    let stale = "\n\ndef helper(x):\n    x = np.ones(100_000)\n    return np.sum(x)  # noqa: NG101 stale\n";
     let launcher = LAUNCHER.replace("from work import similarity", "from work import helper, similarity").replace(
         "return ex.submit(similarity, None, None).result()",
         "ex.submit(helper, None)\n        return ex.submit(similarity, None, None).result()",
@@ -104,7 +104,7 @@ fn whole_project_reports_only_the_stale_suppression() {
     assert!(ng003[0].contains("work.py:13:"), "{out}");
     let (out, _) = run(dir.path(), &["check", ".", "--extend-select", "NG003", "--fix"]);
     let fixed = std::fs::read_to_string(dir.path().join("work.py")).unwrap();
-    assert_eq!(fixed, format!("{TASK}\n\ndef helper(x):\n    x = np.ones(4)\n    return np.sum(x)\n"), "{out}");
+    assert_eq!(fixed, format!("{TASK}\n\ndef helper(x):\n    x = np.ones(100_000)\n    return np.sum(x)\n"), "{out}");
 }
 
 #[test]

@@ -221,14 +221,17 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
             for (local, func) in scopes.functions.iter().enumerate() {
                 let r = func.node.range();
                 if t.may_launch(r)
+                    && (t.may_launch_by_name(r) || pool_method_receiver(&cx, file as u32, local, t.method_launches(r)))
                     && let Some(n) = func.qualname.rsplit('.').next()
                 {
                     names.push((n, may_return_pool(&cx, file as u32, local, r)));
                 }
             }
             // Thread classes (`class W(Thread)`, `QRunnable`): constructing one hands it its data.
+            // Only a launch word among the bases makes one: a class whose methods launch
+            // (pandas' `SparseArray` has a `.map(`) is reached through those methods' names.
             for class in &scopes.classes {
-                if t.may_launch(class.node.range) {
+                if class.node.arguments.as_ref().is_some_and(|a| t.may_launch(a.range)) {
                     names.push((class.node.name.as_str(), false));
                 }
             }
@@ -328,6 +331,72 @@ fn first_round_units(index: &ProjectIndex, triggers: &[Triggers]) -> Vec<FlowUni
             units
         })
         .collect()
+}
+
+/// Whether one of the pool-method calls at `offsets` (the method names' offsets) in a
+/// function may be made on a pool, judged with no facts (as the first round asks): a receiver
+/// known to be something else (`df.apply(...)` on a frame built in the function, `self.map(...)`
+/// in a class that is no pool) is not, one that is unknown (a parameter) may be.
+fn pool_method_receiver(cx: &Context, file: u32, local: usize, offsets: &[u32]) -> bool {
+    if offsets.is_empty() {
+        return false;
+    }
+    let f = FuncId { file, local: local as u32 };
+    let info = cx.index.func(f);
+    let mut finder = MethodCalls { offsets, found: Vec::new() };
+    match info.body() {
+        crate::project::scope::FuncBody::Stmts(body) => finder.visit_body(body),
+        crate::project::scope::FuncBody::Expr(e) => finder.visit_expr(e),
+    }
+    if finder.found.len() < offsets.len() {
+        // A call the walk did not reach (in a nested function's own text): keep it.
+        return true;
+    }
+    let mut ev = Evaluator::new(cx, file, info.scope);
+    let params: Vec<&str> = info.params().iter().map(|p| p.name.as_str()).collect();
+    finder.found.iter().any(|recv| {
+        // An unknown receiver may be a pool when callers or other methods supply it: a
+        // parameter, an attribute, an item. A local name bound from an unknown call is not
+        // (a pool factory's result is known to be a pool).
+        let supplied = match recv {
+            Expr::Name(n) => {
+                params.contains(&n.id.as_str())
+                    || !matches!(cx.index.module_scopes(file).resolve_name(info.scope, n.id.as_str()),
+                        crate::project::scope::Resolved::Bound(s, _) if s == info.scope)
+            }
+            Expr::Attribute(_) | Expr::Subscript(_) => true,
+            _ => false,
+        };
+        ev.eval(recv).alternatives().iter().any(|v| match v {
+            Value::Instance(c) => {
+                ev.external_bases(*c).iter().any(|b| crate::analysis::infer::pool_constructor(b).is_some())
+            }
+            Value::Pool(_) | Value::Delayed(_) => true,
+            Value::Unknown | Value::Unbound => supplied,
+            // `client.map` (dask), a pool module's function; not a frame's or an array's method.
+            Value::External(q) | Value::ExternalInstance(q) => !["numpy", "pandas", "builtins"]
+                .iter()
+                .any(|m| q.strip_prefix(m).is_some_and(|r| r.is_empty() || r.starts_with('.'))),
+            _ => false,
+        })
+    })
+}
+
+/// The receivers of the method calls whose method name starts at one of `offsets`.
+struct MethodCalls<'a, 'o> {
+    offsets: &'o [u32],
+    found: Vec<&'a Expr>,
+}
+
+impl<'a> Visitor<'a> for MethodCalls<'a, '_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Attribute(a) = expr
+            && self.offsets.binary_search(&u32::from(a.attr.range.start())).is_ok()
+        {
+            self.found.push(&a.value);
+        }
+        visitor::walk_expr(self, expr);
+    }
 }
 
 /// Whether a function with a pool word in its text returns a pool (with no facts in `cx`, as

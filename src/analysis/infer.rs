@@ -1409,9 +1409,11 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 Some(f) => Value::DelayedFn(Arc::new(self.eval(f))),
                 None => Value::Unknown,
             },
-            "joblib.Parallel" => {
-                Value::Pool(PoolKind { family: PoolFamily::Joblib, threads: self.joblib_uses_threads(call) })
-            }
+            "joblib.Parallel" => Value::Pool(PoolKind {
+                family: PoolFamily::Joblib,
+                threads: self.joblib_uses_threads(call),
+                workers: None,
+            }),
             // A start-method context has the module's own API: `ctx.Process(target=f)`,
             // `ctx.Pool(4)`.
             "multiprocessing.get_context" | "multiprocessing.context.get_context" => {
@@ -1419,7 +1421,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
             }
             "builtins.super" if call.arguments.is_empty() => self.super_value(),
             _ => {
-                if let Some(kind) = pool_constructor(q) {
+                if let Some(mut kind) = pool_constructor(q) {
+                    kind.workers = stated_workers(call, kind.family);
                     return Value::Pool(kind);
                 }
                 library::external_call(self, q, call)
@@ -1559,7 +1562,24 @@ pub fn pool_constructor(q: &str) -> Option<PoolKind> {
         _ if q.starts_with("multiprocessing.") && q.ends_with(".Pool") && !q.contains("dummy") => (MpPool, false),
         _ => return None,
     };
-    Some(PoolKind { family, threads })
+    Some(PoolKind { family, threads, workers: None })
+}
+
+/// The worker count a pool constructor call states as an integer literal: the first positional
+/// argument, or `max_workers=` (executors) / `processes=` (multiprocessing pools).
+fn stated_workers(call: &ast::ExprCall, family: PoolFamily) -> Option<u32> {
+    let key = match family {
+        PoolFamily::Executor => "max_workers",
+        PoolFamily::MpPool => "processes",
+        PoolFamily::Joblib => "n_jobs",
+    };
+    let arg = call.arguments.args.first().or_else(|| {
+        call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == key)).map(|k| &k.value)
+    })?;
+    match arg {
+        Expr::NumberLiteral(n) => n.value.as_int()?.as_u64().and_then(|v| u32::try_from(v).ok()),
+        _ => None,
+    }
 }
 
 /// The join of several values (unknown when there are none).

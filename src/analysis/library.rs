@@ -37,12 +37,18 @@ pub fn instance_of_type(q: &str) -> Value {
         "concurrent.futures.ThreadPoolExecutor"
         | "concurrent.futures.thread.ThreadPoolExecutor"
         | "concurrent.futures.Executor"
-        | "concurrent.futures._base.Executor" => Value::Pool(PoolKind { family: PoolFamily::Executor, threads: true }),
-        "concurrent.futures.ProcessPoolExecutor" => {
-            Value::Pool(PoolKind { family: PoolFamily::Executor, threads: false })
+        | "concurrent.futures._base.Executor" => {
+            Value::Pool(PoolKind { family: PoolFamily::Executor, threads: true, workers: None })
         }
-        "multiprocessing.pool.ThreadPool" => Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: true }),
-        "multiprocessing.pool.Pool" => Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false }),
+        "concurrent.futures.ProcessPoolExecutor" => {
+            Value::Pool(PoolKind { family: PoolFamily::Executor, threads: false, workers: None })
+        }
+        "multiprocessing.pool.ThreadPool" => {
+            Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: true, workers: None })
+        }
+        "multiprocessing.pool.Pool" => {
+            Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false, workers: None })
+        }
         "builtins.list" | "typing.List" => Value::list_of(Value::Unknown),
         "builtins.int" | "builtins.float" | "builtins.bool" | "builtins.complex" => Value::PyScalar,
         "builtins.str" => Value::Str,
@@ -216,6 +222,23 @@ fn ndim_of_input(v: &Value) -> Option<u8> {
 
 /// The element count a shape argument states with integer literals (`1000`, `(64, 64)`,
 /// `[3, 1_000]`); `None` for anything else.
+/// The element count of a list or tuple literal of scalars, or of nested ones (`[[1, 2], [3,
+/// 4]]`: 4), capped at a depth of 8; `None` when an element is anything else (a starred item, a
+/// name that may be a list).
+pub fn literal_elements(e: &Expr, depth: u32) -> Option<u64> {
+    let items = match e {
+        Expr::List(l) => &l.elts,
+        Expr::Tuple(t) => &t.elts,
+        Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) if depth > 0 => return Some(1),
+        Expr::UnaryOp(u) if depth > 0 && matches!(&*u.operand, Expr::NumberLiteral(_)) => return Some(1),
+        _ => return None,
+    };
+    if depth >= 8 {
+        return None;
+    }
+    items.iter().map(|i| literal_elements(i, depth + 1)).sum()
+}
+
 pub fn literal_size(e: Option<&Expr>) -> Option<u64> {
     let dim = |e: &Expr| match e {
         Expr::NumberLiteral(n) => n.value.as_int().and_then(|i| i.as_u64()),
@@ -582,7 +605,14 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
             if ndim == Some(0) && !matches!(v, Value::Array(_)) {
                 return Value::array(dtype, Some(0));
             }
-            Value::array(dtype, ndim)
+            // `np.array([1.0, 2.0, 3.0])`: a literal states its element count; an array
+            // argument keeps its own.
+            let size = match (&v, call.arguments.args.first()) {
+                (Value::Array(a), _) => a.size,
+                (_, Some(e)) => literal_elements(e, 0),
+                _ => None,
+            };
+            Value::sized_array(dtype, ndim, size)
         }
         "atleast_2d" => Value::array(Dtype::Unknown, None),
         "concatenate" | "hstack" | "vstack" | "stack" | "dstack" | "block" | "tile" | "repeat" | "pad"
@@ -902,7 +932,7 @@ pub fn instance_method<'a>(ev: &mut Evaluator<'a, '_, '_>, q: &str, m: &str, cal
             Some(ev.cx.facts.queue_items.clone().or_unknown())
         }
         "multiprocessing.context" if m == "Pool" => {
-            Some(Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false }))
+            Some(Value::Pool(PoolKind { family: PoolFamily::MpPool, threads: false, workers: None }))
         }
         "pandas.DataFrame" => Some(match m {
             "to_numpy" => Value::unknown_array(),

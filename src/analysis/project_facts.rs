@@ -15,7 +15,8 @@ pub struct ProjectFacts {
     /// BLAS threads limited for the whole process: `threadpool_limits(...)` called at module
     /// level, or a BLAS thread variable set in `os.environ` at module level.
     pub blas_limited_globally: bool,
-    /// Per launcher site: inside a `with threadpool_limits(...)` block.
+    /// Per launcher site: inside a `with threadpool_limits(...)` block, or its pool has one
+    /// worker (nothing runs beside the task's BLAS threads to oversubscribe the cores).
     pub site_blas_limited: Vec<bool>,
 }
 
@@ -23,7 +24,10 @@ const BLAS_VARS: &[&str] = &["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM
 
 impl ProjectFacts {
     pub fn compute(index: &ProjectIndex, graph: &TaskGraph) -> ProjectFacts {
-        let mut facts = ProjectFacts { site_blas_limited: vec![false; graph.sites.len()], ..Default::default() };
+        let mut facts = ProjectFacts {
+            site_blas_limited: graph.sites.iter().map(|s| s.workers == Some(1)).collect(),
+            ..Default::default()
+        };
         for (file, m) in index.modules.iter().enumerate() {
             let text = &m.source.text;
             let file = file as u32;

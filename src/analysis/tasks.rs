@@ -36,6 +36,9 @@ pub struct LauncherSite {
     /// The callable is this parameter of `from`: the function forwards what its callers give
     /// it (see [`crate::analysis::infer::Forwarder`]).
     pub forwards: Option<usize>,
+    /// The pool's worker count where its constructor states it (every pool the receiver may
+    /// be agrees): a one-worker pool runs its tasks one at a time.
+    pub workers: Option<u32>,
 }
 
 /// Positional and keyword argument values of a call.
@@ -109,6 +112,7 @@ impl DiscoveryHooks {
             from: self.unit,
             data: Vec::new(),
             forwards: None,
+            workers: None,
         });
     }
 
@@ -145,6 +149,7 @@ impl DiscoveryHooks {
             from: self.unit,
             data: args,
             forwards: None,
+            workers: None,
         });
     }
 }
@@ -390,7 +395,7 @@ pub fn launcher_site<'a>(
     let args = &call.arguments.args;
     let forwards = |ev: &Evaluator<'a, '_, '_>, callable: Option<&Expr>| forwarded_param(ev, from, callable?);
     let site = |launcher: String, threads: bool, entries: Vec<Entry>, data: Vec<Value>, forwards: Option<usize>| {
-        LauncherSite { file, range: call.range(), launcher, threads, entries, from, data, forwards }
+        LauncherSite { file, range: call.range(), launcher, threads, entries, from, data, forwards, workers: None }
     };
     if let Expr::Attribute(attr) = &*call.func
         && (POOL_METHODS.contains(&attr.attr.as_str()) || matches!(attr.attr.as_str(), "run_in_executor" | "compute"))
@@ -482,7 +487,9 @@ pub fn launcher_site<'a>(
             data.extend(iterated_arrays(ev, iterables));
             let entries = entries_of(ev, &callee, pos, kwargs);
             let fw = forwards(ev, Some(func_expr));
-            return Some(site(format!("{prefix}.{m}"), kind.threads, entries, data, fw));
+            let mut found = site(format!("{prefix}.{m}"), kind.threads, entries, data, fw);
+            found.workers = kind.workers.filter(|w| pools.iter().all(|k| k.workers == Some(*w)));
+            return Some(found);
         }
     }
     if let Some(name) = user_launcher(ev, callee) {

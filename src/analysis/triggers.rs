@@ -46,6 +46,9 @@ const ANY_WORDS: usize = 19;
 #[derive(Debug, Default)]
 pub struct Triggers {
     launch: Vec<u32>,
+    /// The launch words that are pool methods (`.map(`, `.apply(`), a subset of `launch`:
+    /// pandas alone has a thousand `.apply(` calls on frames.
+    method_launch: Vec<u32>,
     rules: Vec<u32>,
 }
 
@@ -100,6 +103,9 @@ impl Triggers {
                 };
                 if launch {
                     t.launch.push(m.start() as u32);
+                    if pattern < METHOD_WORDS {
+                        t.method_launch.push(m.start() as u32);
+                    }
                 }
             }
             // Rule triggers are names of called things: `sum(`, `sum (`.
@@ -112,6 +118,24 @@ impl Triggers {
 
     pub fn may_launch(&self, range: TextRange) -> bool {
         any_in(&self.launch, range)
+    }
+
+    /// Whether a launch word in `range` is other than a pool method (a constructor, a launcher
+    /// function, a thread base class).
+    pub fn may_launch_by_name(&self, range: TextRange) -> bool {
+        let (start, end) = (u32::from(range.start()), u32::from(range.end()));
+        let i = self.launch.partition_point(|&o| o < start);
+        let j = self.method_launch.partition_point(|&o| o < start);
+        let in_range = |v: &[u32], k: usize| v[k..].iter().take_while(|&&o| o < end).count();
+        in_range(&self.launch, i) > in_range(&self.method_launch, j)
+    }
+
+    /// The offsets of pool-method launch words (`map` in `.map(`) in `range`.
+    pub fn method_launches(&self, range: TextRange) -> &[u32] {
+        let (start, end) = (u32::from(range.start()), u32::from(range.end()));
+        let i = self.method_launch.partition_point(|&o| o < start);
+        let j = self.method_launch.partition_point(|&o| o < end);
+        &self.method_launch[i..j]
     }
 
     pub fn may_trigger_rules(&self, range: TextRange) -> bool {

@@ -61,6 +61,9 @@ pub enum PoolFamily {
 pub struct PoolKind {
     pub family: PoolFamily,
     pub threads: bool,
+    /// The worker count when the constructor states it as a literal (`ThreadPoolExecutor(1)`,
+    /// `Pool(processes=4)`).
+    pub workers: Option<u32>,
 }
 
 /// A value that a launcher or a call can run: a function plus arguments bound to it.

@@ -212,6 +212,22 @@ pub fn attach_evidence(diags: &mut [Diagnostic], book: &crate::kernels::profile:
     }
 }
 
+/// Drop the findings on data known to be too small for their fix to pay
+/// ([`crate::kernels::profile::EvidenceBook::is_small`]), unless `keep_small` says the
+/// finding's file asks for them. Returns how many were dropped.
+pub fn drop_small(
+    diags: &mut Vec<Diagnostic>,
+    book: &crate::kernels::profile::EvidenceBook,
+    keep_small: impl Fn(&Diagnostic) -> bool,
+) -> usize {
+    let before = diags.len();
+    diags.retain(|d| match (d.kernel, d.size) {
+        (Some(k), Some(n)) => keep_small(d) || !book.is_small(k, n),
+        _ => true,
+    });
+    before - diags.len()
+}
+
 /// What `--fix` did.
 pub struct FixOutcome {
     /// Files changed, with their original text.

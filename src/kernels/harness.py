@@ -106,6 +106,21 @@ def _busy_ticks():
         return None
 
 
+class LoadLog:
+    """Every timed block's foreign load, for the `done` line: how busy the
+    machine was while it measured, and how many samples were retaken."""
+    samples = []
+    retaken = 0
+
+
+def loadavg():
+    """The 1, 5 and 15 minute load averages, or None where the OS has none."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 class LoadMeter:
     """`with LoadMeter() as m: ...` sets m.foreign: the busy cores, averaged
     over the block, that other processes used (machine busy minus our own CPU).
@@ -122,6 +137,7 @@ class LoadMeter:
             self.foreign = 0.0
         else:
             self.foreign = max(0.0, ((b1 - self.b0) / _HZ - own) / dt)
+        LoadLog.samples.append(self.foreign)
         return False
 
 
@@ -134,6 +150,8 @@ def _sample(measure, want, retries, max_foreign):
         every.append(value)
         if foreign <= max_foreign:
             good.append(value)
+        else:
+            LoadLog.retaken += 1
     return statistics.median(good or every)
 
 
@@ -247,6 +265,8 @@ def _throughput(pools, fns, x, t_call, threads, cfg):
             every[(name, n)].append(rate)
             if m.foreign <= cfg.MAX_FOREIGN:
                 good[(name, n)].append(rate)
+            else:
+                LoadLog.retaken += 1
         order = order[1:] + order[:1]
     return {name: {n: statistics.median(good[(name, n)] or every[(name, n)]) for n in threads}
             for name in fns}
@@ -384,9 +404,35 @@ def find_kernels(directory, rules):
             found[name[:-len(SUFFIX)]] = os.path.join(directory, name)
     if not rules:
         return [Kernel(r, p) for r, p in found.items()], []
-    wanted = list(dict.fromkeys(rules))
-    return ([Kernel(r, found[r]) for r in wanted if r in found],
-            [r for r in wanted if r not in found])
+    # A rule's code selects its pattern kernels too (`NG101` -> `NG101`, `NG101-minmax`);
+    # ids compare without case.
+    wanted = list(dict.fromkeys(r.upper() for r in rules))
+    chosen, unknown = [], []
+    for r in wanted:
+        hits = [k for k in found if k.upper() == r or k.upper().startswith(r + "-")]
+        if not hits:
+            unknown.append(r)
+        chosen.extend(k for k in hits if k not in chosen)
+    return [Kernel(k, found[k]) for k in sorted(chosen)], unknown
+
+
+# A pool of n threads cannot run more than n times (nor more than the cores)
+# as fast as one thread; a little above is timer noise, more is a disturbed
+# measurement (frequency scaling, a neighbour's load ending mid-run).
+SCALING_TOLERANCE = 1.15
+
+
+def implausible(result, cores):
+    """Why a measured result cannot be true, or None: thread scaling above the
+    thread count (or the core count)."""
+    for name, per_n in result.get("scaling", {}).items():
+        for n, s in per_n.items():
+            bound = min(int(n), cores or int(n))
+            if s is not None and s > bound * SCALING_TOLERANCE:
+                return ("%s scaled %.2fx on %s threads (%d cores): more than the pool "
+                        "can run in parallel; the machine's load changed during the "
+                        "measurement" % (name, s, n, cores or 0))
+    return None
 
 
 def run_size(pools, k, n, threads, cfg, check_only):
@@ -407,9 +453,13 @@ def run_size(pools, k, n, threads, cfg, check_only):
         except Exception as exc:
             return dict(line, check="error", error=_describe(exc, name))
     try:
-        return dict(line, check="ok", **measure(pools, k.mod, x, threads, cfg))
+        result = measure(pools, k.mod, x, threads, cfg)
     except Exception as exc:
         return dict(line, check="error", error=_describe(exc, "timing"))
+    why = implausible(result, os.cpu_count())
+    if why:
+        return dict(line, check="implausible", error=why, **result)
+    return dict(line, check="ok", **result)
 
 
 # --------------------------------------------------------------------------
@@ -438,7 +488,7 @@ def _cpu():
 def env_line(np):
     return {"type": "env", "python": platform.python_version(), "numpy": np.__version__,
             "blas": _blas(np), "cpu": _cpu(), "cores": os.cpu_count(),
-            "platform": platform.platform()}
+            "platform": platform.platform(), "loadavg": loadavg()}
 
 
 # --------------------------------------------------------------------------
@@ -509,7 +559,11 @@ def main(argv=None):
                     emit(run_size(pools, k, n, threads, cfg, args.check_only))
     finally:
         pools.close()
-    emit({"type": "done"})
+    foreign = LoadLog.samples
+    emit({"type": "done", "loadavg": loadavg(), "samples": len(foreign),
+          "retaken": LoadLog.retaken,
+          "foreign_mean": round(statistics.mean(foreign), 3) if foreign else None,
+          "foreign_max": round(max(foreign), 3) if foreign else None})
     return 0
 
 

@@ -9,9 +9,14 @@ use std::path::Path;
 /// The harness, run with the user's Python.
 pub const HARNESS: &str = include_str!("harness.py");
 
-/// Every bundled kernel: (rule code, source).
+/// Every bundled kernel: (kernel id, source). A kernel's id is its rule's code, or the code and
+/// the pattern (`NG101-minmax`) where a rule covers several rewrites that gain differently.
 pub const KERNELS: &[(&str, &str)] = &[
     ("NG101", include_str!("../../rules/NG101.kernel.py")),
+    ("NG101-sum", include_str!("../../rules/NG101-sum.kernel.py")),
+    ("NG101-sumprod", include_str!("../../rules/NG101-sumprod.kernel.py")),
+    ("NG101-minmax", include_str!("../../rules/NG101-minmax.kernel.py")),
+    ("NG101-anyall", include_str!("../../rules/NG101-anyall.kernel.py")),
     ("NG102", include_str!("../../rules/NG102.kernel.py")),
     ("NG103", include_str!("../../rules/NG103.kernel.py")),
     ("NG104", include_str!("../../rules/NG104.kernel.py")),

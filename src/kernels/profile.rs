@@ -2,7 +2,7 @@
 //! directory keyed by CPU model and numpy version, and the reference run committed with numgil
 //! (`rules/reference.json`). `check` quotes a finding's measured speedup from them.
 
-use super::runner::{HostEnv, KernelResult};
+use super::runner::{HostEnv, KernelResult, RunLoad};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -14,6 +14,10 @@ pub struct HostProfile {
     /// `quick` or `full`.
     pub mode: String,
     pub threads: Vec<u32>,
+    /// How busy the machine was while it measured (absent in profiles from before it was
+    /// recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<RunLoad>,
     pub results: Vec<KernelResult>,
 }
 
@@ -123,6 +127,34 @@ impl HostProfile {
         chosen.map(|(s, (threads, speedup))| (s, threads, speedup))
     }
 
+    /// An upper bound on what a rewrite gains on `size` elements: the figure at the smallest
+    /// measured size at or above it (the gain of these rewrites grows with the data: per-element
+    /// Python work against a fixed call overhead). `None` when `size` is above every measured
+    /// size or the kernel has no result.
+    pub fn gain_bound(&self, rule: &str, size: u64) -> Option<f64> {
+        self.results
+            .iter()
+            .filter(|r| r.rule == rule && r.check == "ok")
+            .filter_map(|r| Some((r.size?, r.best_threads()?)))
+            .filter(|(s, _)| *s >= size)
+            .min_by_key(|(s, _)| *s)
+            .map(|(_, (_, speedup))| speedup)
+    }
+
+    /// The measured sizes' range of a kernel's figures: (smallest size, its figure, largest
+    /// size, its figure).
+    fn range(&self, rule: &str) -> Option<((u64, f64), (u64, f64))> {
+        let measured: Vec<(u64, f64)> = self
+            .results
+            .iter()
+            .filter(|r| r.rule == rule && r.check == "ok")
+            .filter_map(|r| Some((r.size?, r.best_threads()?.1)))
+            .collect();
+        let lo = measured.iter().min_by_key(|(s, _)| *s)?;
+        let hi = measured.iter().max_by_key(|(s, _)| *s)?;
+        Some((*lo, *hi))
+    }
+
     /// One line describing the host.
     pub fn host_line(&self) -> String {
         format!(
@@ -147,6 +179,8 @@ pub enum Source {
 /// A measured speedup quoted with a finding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
+    /// The kernel measured: the rule's code, or code and pattern (`NG101-minmax`).
+    pub kernel: String,
     pub source: Source,
     pub speedup: f64,
     pub threads: u32,
@@ -156,6 +190,10 @@ pub struct Evidence {
 
 /// Below this speedup a reference figure is no gain: the rule is not presented as a speed claim.
 pub const MIN_GAIN: f64 = 1.05;
+
+/// A finding whose fix gains less than this at the finding's (known) size is not worth
+/// reporting by default (`--include-small` shows it).
+pub const WORTH_REPORTING: f64 = 1.2;
 
 /// `12.3×`, `540×`.
 pub fn format_speedup(x: f64) -> String {
@@ -173,45 +211,56 @@ impl EvidenceBook {
         EvidenceBook { host: HostProfile::load_for_this_host(), reference: reference() }
     }
 
+    /// The profile whose figures count for `rule`: this host's if it measured the rule (it
+    /// supersedes the reference at every size), else the reference run.
+    fn profile_for(&self, rule: &str) -> Option<(&HostProfile, Source)> {
+        if let Some(host) = self.host.as_ref().filter(|h| h.results.iter().any(|r| r.rule == rule && r.check == "ok")) {
+            return Some((host, Source::Host));
+        }
+        self.reference.as_ref().map(|r| (r, Source::Reference))
+    }
+
+    /// Whether a finding on `size` elements is too small to be worth its fix: the rewrite's
+    /// kernel gains less than [`WORTH_REPORTING`] at the smallest measured size at or above it.
+    pub fn is_small(&self, rule: &str, size: u64) -> bool {
+        self.profile_for(rule).and_then(|(p, _)| p.gain_bound(rule, size)).is_some_and(|g| g < WORTH_REPORTING)
+    }
+
     /// The figure for a finding of `rule` judged on `size` elements (see
     /// [`HostProfile::at_size`]): this host's profile if it has one, else the reference run.
+    /// With the size unknown, the figure is the smallest measured size's and the text gives
+    /// the measured range and says the size is unknown.
     pub fn for_rule(&self, rule: &str, size: Option<u64>) -> Option<Evidence> {
-        // A host profile that measured the rule supersedes the reference, at every size.
-        if let Some(host) = self.host.as_ref().filter(|h| h.results.iter().any(|r| r.rule == rule && r.check == "ok")) {
-            let (size, threads, speedup) = host.at_size(rule, size)?;
-            return Some(Evidence {
-                source: Source::Host,
-                speedup,
-                threads,
-                size,
-                text: format!(
-                    "measured here: {} at {}, {threads} thread{}",
-                    format_speedup(speedup),
-                    elements(size),
-                    plural(threads)
-                ),
-            });
-        }
-        let r = self.reference.as_ref()?;
-        let (size, threads, speedup) = r.at_size(rule, size)?;
-        if speedup < MIN_GAIN {
-            // No gain on the reference host: not quoted as a speed claim.
-            return None;
-        }
-        Some(Evidence {
-            source: Source::Reference,
-            speedup,
-            threads,
-            size,
-            text: format!(
-                "reference: {} at {}, {threads} thread{} on a {}-core {}; run `numgil bench` to measure here",
-                format_speedup(speedup),
-                elements(size),
-                plural(threads),
-                r.env.cores,
-                if r.env.cpu.is_empty() { "machine" } else { r.env.cpu.as_str() }
+        let (p, source) = self.profile_for(rule)?;
+        let (at, threads, speedup) = p.at_size(rule, size)?;
+        let figure = match (size, p.range(rule)) {
+            (None, Some(((lo, lo_x), (hi, hi_x)))) if lo != hi => format!(
+                "{} at {} to {} at {} (this data's size is unknown)",
+                format_speedup(lo_x),
+                elements(lo),
+                format_speedup(hi_x),
+                elements(hi)
             ),
-        })
+            (None, _) => format!("{} at {} (this data's size is unknown)", format_speedup(speedup), elements(at)),
+            (Some(_), _) => format!("{} at {}", format_speedup(speedup), elements(at)),
+        };
+        let threads_text = format!("{threads} thread{}", plural(threads));
+        let text = match source {
+            Source::Host => format!("measured here: {figure}, {threads_text}"),
+            Source::Reference => {
+                // With the size unknown the range says it; a known size without gain on the
+                // reference host is not presented as a speed claim.
+                if size.is_some() && speedup < MIN_GAIN {
+                    return None;
+                }
+                format!(
+                    "reference: {figure}, {threads_text} on a {}-core {}; run `numgil bench` to measure here",
+                    p.env.cores,
+                    if p.env.cpu.is_empty() { "machine" } else { p.env.cpu.as_str() }
+                )
+            }
+        };
+        Some(Evidence { kernel: rule.to_string(), source, speedup, threads, size: at, text })
     }
 }
 

@@ -17,6 +17,40 @@ pub struct HostEnv {
     pub cores: u32,
     #[serde(default)]
     pub platform: String,
+    /// The 1, 5 and 15 minute load averages when the run started (recorded, not judged: they
+    /// include whatever ran just before, such as the build of numgil itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loadavg: Option<Vec<f64>>,
+}
+
+/// How busy the machine was while a run measured: the `done` line of the harness.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RunLoad {
+    /// Load averages when the run ended (they include the run itself).
+    #[serde(default)]
+    pub loadavg: Option<Vec<f64>>,
+    /// Timed samples, and how many of them were taken again because other processes kept
+    /// cores busy.
+    #[serde(default)]
+    pub samples: usize,
+    #[serde(default)]
+    pub retaken: usize,
+    /// Busy cores of other processes during the timed samples: mean and worst.
+    #[serde(default)]
+    pub foreign_mean: Option<f64>,
+    #[serde(default)]
+    pub foreign_max: Option<f64>,
+}
+
+impl RunLoad {
+    /// Whether the run was measured on a busy machine: other processes kept a quarter of the
+    /// cores busy on average while it measured.
+    pub fn busy(&self, env: &HostEnv) -> Option<String> {
+        let cores = f64::from(env.cores.max(1));
+        self.foreign_mean
+            .filter(|f| *f > cores * 0.25)
+            .map(|f| format!("other processes kept {f:.2} of {cores} cores busy on average while it measured"))
+    }
 }
 
 /// One kernel at one size.
@@ -24,7 +58,8 @@ pub struct HostEnv {
 pub struct KernelResult {
     pub rule: String,
     pub size: Option<u64>,
-    /// `ok`, `failed` (the kernel's `check` disagreed) or `error`.
+    /// `ok`, `failed` (the kernel's `check` disagreed), `implausible` (timings that cannot be
+    /// true, such as thread scaling above the thread count; never quoted) or `error`.
     pub check: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -66,7 +101,7 @@ pub enum Event {
     Result(KernelResult),
     Skipped { rule: String, reason: String },
     Fatal { message: String },
-    Done,
+    Done(RunLoad),
 }
 
 pub struct RunOptions {
@@ -82,6 +117,11 @@ pub struct RunOptions {
 /// The interpreter to use: `--python`, else the active virtualenv's, else `python3`.
 pub fn choose_python(explicit: Option<&Path>) -> PathBuf {
     if let Some(p) = explicit {
+        // The harness runs in its own directory: a relative path (`.venv/bin/python`) is the
+        // user's, from here. A bare name (`python3`) is looked up on PATH.
+        if p.components().count() > 1 {
+            return std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        }
         return p.to_path_buf();
     }
     if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
@@ -133,7 +173,7 @@ pub fn run(opts: &RunOptions, mut on_event: impl FnMut(&Event)) -> Result<(), St
         let Ok(event) = serde_json::from_str::<Event>(&line) else { continue };
         match &event {
             Event::Fatal { message } => fatal = Some(message.clone()),
-            Event::Done => done = true,
+            Event::Done(_) => done = true,
             _ => {}
         }
         on_event(&event);
@@ -166,4 +206,25 @@ fn tempdir() -> Result<PathBuf, String> {
         }
     }
     Err("cannot create a temporary directory".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(cores: u32, load: f64) -> HostEnv {
+        HostEnv { cores, loadavg: Some(vec![load, load, load]), ..Default::default() }
+    }
+
+    #[test]
+    fn a_run_is_busy_when_others_held_the_cores_while_it_measured() {
+        let quiet = RunLoad { foreign_mean: Some(0.1), ..Default::default() };
+        assert_eq!(quiet.busy(&env(2, 0.3)), None);
+        let neighbours = RunLoad { foreign_mean: Some(0.9), ..Default::default() };
+        assert!(neighbours.busy(&env(2, 0.3)).unwrap().contains("0.90 of 2 cores"));
+        // A high load average alone (the build that just ran) is not judged.
+        assert_eq!(quiet.busy(&env(2, 1.5)), None);
+        // Unknown load (no /proc) is not called busy.
+        assert_eq!(RunLoad::default().busy(&HostEnv { cores: 2, ..Default::default() }), None);
+    }
 }

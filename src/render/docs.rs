@@ -43,23 +43,34 @@ pub fn markdown(meta: &RuleMeta) -> String {
     page
 }
 
-/// The `## Measured` section: the rule's kernel in the committed reference run.
+/// The `## Measured` section: the rule's kernels (its code, and `<CODE>-<pattern>` where the
+/// rule covers rewrites that gain differently) in the committed reference run.
 pub fn measured(code: &str) -> Option<String> {
-    if !crate::kernels::has_kernel(code) {
-        return None;
-    }
+    let pattern = format!("{code}-");
+    let kernels: Vec<&str> = crate::kernels::KERNELS
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| *id == code || id.starts_with(&pattern))
+        .collect();
     let reference = crate::kernels::profile::reference()?;
-    let results: Vec<_> = reference.results.iter().filter(|r| r.rule == code && r.check == "ok").collect();
-    if results.is_empty() {
-        return None;
-    }
     let max_t = reference.threads.iter().copied().max().unwrap_or(1);
     let threads: Vec<String> = reference.threads.iter().map(u32::to_string).collect();
+    let load = reference
+        .load
+        .as_ref()
+        .and_then(|l| {
+            l.foreign_mean.map(|f| {
+                format!(
+                    " Other processes kept {f:.2} cores busy on average during the run ({} of {} samples retaken).",
+                    l.retaken, l.samples
+                )
+            })
+        })
+        .unwrap_or_default();
     let mut s = format!(
-        "\n## Measured\n\nKernel [`rules/{code}.kernel.py`]({code}.kernel.py), reference run of {}: {} ({}), \
-         `numgil bench --threads {}`. Times are medians inside `ThreadPoolExecutor` workers; speedup is the \
-         fix's throughput over the pattern's at the same thread count; scaling is throughput at {max_t} \
-         threads over 1.\n\n| n | before | after | speedup @1 | speedup @{max_t} | scaling @{max_t} before → after |\n|---|---|---|---|---|---|\n",
+        "\n## Measured\n\nReference run of {}: {} ({}), `numgil bench --threads {}`.{load} Times are medians \
+         inside `ThreadPoolExecutor` workers; speedup is the fix's throughput over the pattern's at the same \
+         thread count; scaling is throughput at {max_t} threads over 1.\n",
         reference.date,
         reference.host_line(),
         reference.env.platform,
@@ -68,32 +79,52 @@ pub fn measured(code: &str) -> Option<String> {
     let fmt_s = |x: f64| {
         if x >= 1e-3 { format!("{:.2} ms", x * 1e3) } else { format!("{:.1} µs", x * 1e6) }
     };
-    for r in &results {
-        let single = r.single.as_ref();
-        let sp =
-            |t: u32| r.speedup.get(&t.to_string()).map_or("-".into(), |x| crate::kernels::profile::format_speedup(*x));
-        let sc = |k: &str| {
-            r.scaling.get(k).and_then(|m| m.get(&max_t.to_string())).map_or("-".into(), |x| format!("{x:.2}"))
-        };
+    let mut any = false;
+    for id in kernels {
+        let results: Vec<_> = reference.results.iter().filter(|r| r.rule == id && r.check == "ok").collect();
+        if results.is_empty() {
+            continue;
+        }
+        any = true;
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} → {} |\n",
-            r.size.unwrap_or(0),
-            single.map_or("-".into(), |x| fmt_s(x.before_s)),
-            single.map_or("-".into(), |x| fmt_s(x.after_s)),
-            sp(1),
-            sp(max_t),
-            sc("before"),
-            sc("after"),
+            "\nKernel [`rules/{id}.kernel.py`]({id}.kernel.py):\n\n| n | before | after | speedup @1 | speedup @{max_t} | scaling @{max_t} before → after |\n|---|---|---|---|---|---|\n"
         ));
+        for r in &results {
+            let single = r.single.as_ref();
+            let sp = |t: u32| {
+                r.speedup.get(&t.to_string()).map_or("-".into(), |x| crate::kernels::profile::format_speedup(*x))
+            };
+            let sc = |k: &str| {
+                r.scaling.get(k).and_then(|m| m.get(&max_t.to_string())).map_or("-".into(), |x| format!("{x:.2}"))
+            };
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} → {} |\n",
+                r.size.unwrap_or(0),
+                single.map_or("-".into(), |x| fmt_s(x.before_s)),
+                single.map_or("-".into(), |x| fmt_s(x.after_s)),
+                sp(1),
+                sp(max_t),
+                sc("before"),
+                sc("after"),
+            ));
+        }
+        match reference.headline(id) {
+            Some((_, _, speedup)) if speedup < crate::kernels::profile::MIN_GAIN => s.push_str(
+                "\nNo throughput gain on the reference host: this rewrite is not a speed claim, and `check` quotes no \
+                 reference figure for it.\n",
+            ),
+            _ => {}
+        }
     }
-    match reference.headline(code) {
-        Some((_, _, speedup)) if speedup < crate::kernels::profile::MIN_GAIN => s.push_str(
-            "\nNo throughput gain on the reference host: this rule is not a speed claim, and `check` quotes no \
-             reference figure for it. It reports code that keeps the GIL.\n",
-        ),
-        _ => {}
+    if !any {
+        return None;
     }
-    s.push_str(&format!("\nMeasure on your machine: `numgil bench --rule {code}`.\n"));
+    s.push_str(&format!(
+        "\nA finding quotes the figure at the largest measured size not above its data's, and a finding on data \
+         whose size the code states is not reported when the figure at that size is under {}× (`--include-small`).\n\
+         \nMeasure on your machine: `numgil bench --rule {code}`.\n",
+        crate::kernels::profile::WORTH_REPORTING
+    ));
     Some(s)
 }
 

@@ -68,6 +68,8 @@ struct JsonDiagnostic<'d> {
     noqa_row: usize,
     task: Option<&'d TaskContext>,
     evidence: Option<&'d crate::kernels::profile::Evidence>,
+    /// The element count the finding was judged on, where the code states it (`null`: unknown).
+    elements: Option<u64>,
 }
 
 fn to_json<'d>(d: &'d Diagnostic, project: &Project) -> JsonDiagnostic<'d> {
@@ -85,6 +87,7 @@ fn to_json<'d>(d: &'d Diagnostic, project: &Project) -> JsonDiagnostic<'d> {
         noqa_row: d.start.row,
         task: d.task.as_ref(),
         evidence: d.evidence.as_ref(),
+        elements: d.size,
     }
 }
 

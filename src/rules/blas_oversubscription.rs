@@ -104,10 +104,52 @@ impl Rule for BlasOversubscription {
         if checker.task.is_none() {
             return;
         }
+        // Matrices this small run on one BLAS thread: nothing to oversubscribe.
+        if small_for_blas_threads(checker, expr) {
+            return;
+        }
         if checker.facts.blas_limited_globally || checker.site.is_some_and(|s| checker.facts.site_blas_limited[s]) {
             return;
         }
         checker.report(&META, expr.range(), message(&what), Some(fix_title()), None);
+    }
+}
+
+/// OpenBLAS runs a matrix product on one thread below m·n·k = 262,144 (`GEMM_MULTITHREAD_
+/// THRESHOLD` × 65,536); since m·n·k ≤ |A|·|B|, two operands whose element counts multiply
+/// below that never start BLAS threads. A factorisation or solver of a matrix of at most 32×32
+/// runs LAPACK's unblocked code on one thread.
+const GEMM_SINGLE_THREAD_BELOW: u64 = 262_144;
+const LINALG_SINGLE_THREAD_UP_TO: u64 = 32 * 32;
+
+fn small_for_blas_threads<'a>(checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) -> bool {
+    let product = match expr {
+        Expr::Call(call) => matches!(numpy_function(checker, call).as_deref(), Some("dot" | "matmul")),
+        _ => false,
+    };
+    let mut size = |e: &'a Expr| match checker.value(e) {
+        Value::Array(i) => i.size,
+        _ => None,
+    };
+    let pair = |a: Option<u64>, b: Option<u64>| matches!((a, b), (Some(a), Some(b)) if a.saturating_mul(b) < GEMM_SINGLE_THREAD_BELOW);
+    match expr {
+        Expr::BinOp(b) => {
+            let (l, r) = (size(&b.left), size(&b.right));
+            pair(l, r)
+        }
+        Expr::Call(call) => match (&*call.func, call.arguments.args.as_ref()) {
+            (Expr::Attribute(a), [arg]) if a.attr.as_str() == "dot" => {
+                let (l, r) = (size(&a.value), size(arg));
+                pair(l, r)
+            }
+            (_, [a, b]) if product => {
+                let (l, r) = (size(a), size(b));
+                pair(l, r)
+            }
+            (_, [m, ..]) => size(m).is_some_and(|n| n <= LINALG_SINGLE_THREAD_UP_TO),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

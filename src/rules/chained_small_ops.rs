@@ -6,8 +6,8 @@
 //!
 //! ## Why is this bad?
 //! Every numpy call re-takes the GIL to start and, for inputs of 500 elements or fewer, keeps it
-//! for the whole call (numpy's `NPY_BEGIN_THREADS_THRESHOLDED`: a ufunc on 500 elements scales
-//! 0.99× on 2 threads, on 501 1.72×). A loop of small per-row calls therefore spends most of
+//! for the whole call (numpy's `NPY_BEGIN_THREADS_THRESHOLDED`: a ufunc on 500 elements does
+//! not scale with threads, one on 501 does). A loop of small per-row calls therefore spends most of
 //! its time holding the GIL or queueing for it, and the pool serialises. The same work as a
 //! few calls over the whole stacked array releases the GIL once per call (the reference run
 //! of the kernel is below).

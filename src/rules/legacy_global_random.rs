@@ -6,10 +6,10 @@
 //!
 //! ## Why is this bad?
 //! The module-level functions all draw from one hidden `RandomState` guarded by one lock, and
-//! a shared `Generator` has the same lock: the tasks take turns. `np.random.random(n)` in a pool
-//! scales 0.92× on 2 threads, a shared `Generator` 0.98×; one generator per thread scales
-//! 1.94–1.97× and PCG64 is also 1.85× faster per call, ≈3.6–3.9× overall (measured in
-//! `ThreadPoolExecutor` workers on 2 cores; the reference run of the kernel is below).
+//! a shared `Generator` has the same lock: the tasks take turns, and neither scales with
+//! threads. One generator per thread scales, and PCG64 is also faster per call than the
+//! legacy Mersenne Twister (the reference run of the kernel, under Measured below, has the
+//! figures).
 //!
 //! ## Example
 //! ```python
