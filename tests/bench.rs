@@ -143,6 +143,24 @@ fn an_implausible_result_is_never_quoted() {
     assert!(p.headline("NG101").is_none());
 }
 
+/// Small data: a finding on 10 elements whose rewrite loses at 10 elements is small; one on
+/// 10^6 is not. A quick host profile (one large size) does not hide what the reference's
+/// nearer size says.
+#[test]
+fn small_data_is_judged_by_the_nearest_measured_size() {
+    use numgil::kernels::profile::{EvidenceBook, reference};
+    let r = reference().unwrap();
+    let book = EvidenceBook { host: None, reference: Some(r.clone()) };
+    let gain_at_10 = r.gain_bound("NG101-sum", 10).unwrap();
+    assert_eq!(gain_at_10.0, 10);
+    assert_eq!(book.is_small("NG101-sum", 3), gain_at_10.1 < 1.2);
+    assert!(!book.is_small("NG101-sum", 1_000_000));
+    let mut quick = r.clone();
+    quick.results.retain(|x| x.size == Some(50_000));
+    let with_host = EvidenceBook { host: Some(quick), reference: Some(r) };
+    assert_eq!(with_host.is_small("NG101-sum", 3), book.is_small("NG101-sum", 3));
+}
+
 #[test]
 fn without_a_profile_check_quotes_the_reference() {
     let cache = tempfile::tempdir().unwrap();

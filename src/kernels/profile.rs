@@ -131,14 +131,14 @@ impl HostProfile {
     /// measured size at or above it (the gain of these rewrites grows with the data: per-element
     /// Python work against a fixed call overhead). `None` when `size` is above every measured
     /// size or the kernel has no result.
-    pub fn gain_bound(&self, rule: &str, size: u64) -> Option<f64> {
+    pub fn gain_bound(&self, rule: &str, size: u64) -> Option<(u64, f64)> {
         self.results
             .iter()
             .filter(|r| r.rule == rule && r.check == "ok")
             .filter_map(|r| Some((r.size?, r.best_threads()?)))
             .filter(|(s, _)| *s >= size)
             .min_by_key(|(s, _)| *s)
-            .map(|(_, (_, speedup))| speedup)
+            .map(|(s, (_, speedup))| (s, speedup))
     }
 
     /// The measured sizes' range of a kernel's figures: (smallest size, its figure, largest
@@ -222,8 +222,16 @@ impl EvidenceBook {
 
     /// Whether a finding on `size` elements is too small to be worth its fix: the rewrite's
     /// kernel gains less than [`WORTH_REPORTING`] at the smallest measured size at or above it.
+    /// The tighter bound wins: a quick host profile measured one large size only, so the
+    /// reference's figure at a size nearer the finding's says more about small data.
     pub fn is_small(&self, rule: &str, size: u64) -> bool {
-        self.profile_for(rule).and_then(|(p, _)| p.gain_bound(rule, size)).is_some_and(|g| g < WORTH_REPORTING)
+        let host = self.host.as_ref().and_then(|h| h.gain_bound(rule, size));
+        let reference = self.reference.as_ref().and_then(|r| r.gain_bound(rule, size));
+        let bound = match (host, reference) {
+            (Some(h), Some(r)) => Some(if r.0 < h.0 { r } else { h }),
+            (h, r) => h.or(r),
+        };
+        bound.is_some_and(|(_, g)| g < WORTH_REPORTING)
     }
 
     /// The figure for a finding of `rule` judged on `size` elements (see

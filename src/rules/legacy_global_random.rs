@@ -2,7 +2,8 @@
 //! Flags, in code that runs in a thread task, calls to numpy's legacy module-level random
 //! functions (`np.random.rand`, `np.random.normal`, `np.random.seed`, ...), and method calls on
 //! one `Generator`/`RandomState` shared by all tasks (a module global, a closure variable, or
-//! an instance attribute).
+//! an instance attribute). Only in thread tasks, also with `--scope everywhere`: the cost is
+//! contention between tasks, which code outside a task does not have.
 //!
 //! ## Why is this bad?
 //! The module-level functions all draw from one hidden `RandomState` guarded by one lock, and
@@ -83,6 +84,11 @@ impl Rule for LegacyGlobalRandom {
 
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         let Expr::Call(call) = expr else { return };
+        // The lock only costs when tasks contend for it: code outside a thread task (test
+        // set-up, scripts) has nothing to contend with, in every scope.
+        if checker.task.is_none() {
+            return;
+        }
         if let Some(name) = callee_name(checker, call)
             && let Some(f) = name.strip_prefix("numpy.random.")
             && !f.contains('.')
@@ -97,8 +103,7 @@ impl Rule for LegacyGlobalRandom {
             );
             return;
         }
-        // Sharing only matters between tasks: outside a task there is nothing to share with.
-        if checker.task.is_some() && shared_generator_call(checker, call) {
+        if shared_generator_call(checker, call) {
             let recv = checker.text(&*call.func).to_string();
             checker.report(
                 &META,
