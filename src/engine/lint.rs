@@ -98,8 +98,17 @@ pub fn lint(index: &ProjectIndex, graph: &TaskGraph, triggers: &[Triggers], sett
         Scope::Everywhere => {
             let always = rules.iter().any(|r| r.triggers().is_empty());
             for (file, units) in by_file.iter_mut().enumerate() {
+                // Test code: only what runs in a task, as in the default scope.
+                if index.is_test_module(file as u32) {
+                    continue;
+                }
                 let t = &triggers[file];
                 *units = candidate_units(index, file as u32, |r| always || t.may_trigger_rules(r));
+            }
+            for &f in graph.thread_reach.keys() {
+                if !index.is_leaf(f) && index.is_test_module(f.file) {
+                    by_file[f.file as usize].push(Unit::Function(f));
+                }
             }
         }
     }

@@ -53,6 +53,26 @@ impl<'a> ProjectIndex<'a> {
         }
     }
 
+    /// Whether a module is test code, as pytest and projects lay it out: `test_*`, `*_test`,
+    /// `conftest`, or a module inside a package (folder) named `tests`, `test` or `testing`,
+    /// judged on its dotted name (so a checkout under `~/test/` is not test code).
+    /// Performance advice on test set-up is noise: `--scope everywhere` checks only the task
+    /// code of these (the default scope's rule).
+    pub fn is_test_module(&self, file: u32) -> bool {
+        let name = self.modules[file as usize].name.as_str();
+        let mut parts = name.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let last = parts.peek().is_none();
+            if matches!(part, "tests" | "test" | "testing") && !last {
+                return true;
+            }
+            if last && (part.starts_with("test_") || part.ends_with("_test") || part == "conftest") {
+                return true;
+            }
+        }
+        false
+    }
+
     /// The project's `conftest.py` modules.
     pub fn conftest_modules(&self) -> &[u32] {
         self.conftests.get_or_init(|| {
