@@ -53,7 +53,7 @@ impl<'a> ProjectIndex<'a> {
         }
     }
 
-    /// Whether a module is test code, as pytest and projects lay it out: `test_*`, `*_test`,
+    /// Whether a module is test code, as pytest and projects lay it out: `test_*`,
     /// `conftest`, or a module inside a package (folder) named `tests`, `test` or `testing`,
     /// judged on its dotted name (so a checkout under `~/test/` is not test code).
     /// Performance advice on test set-up is noise: `--scope everywhere` checks only the task
@@ -66,7 +66,7 @@ impl<'a> ProjectIndex<'a> {
             if matches!(part, "tests" | "test" | "testing") && !last {
                 return true;
             }
-            if last && (part.starts_with("test_") || part.ends_with("_test") || part == "conftest") {
+            if last && (part.starts_with("test_") || part == "conftest") {
                 return true;
             }
         }

@@ -24,7 +24,10 @@
 //! function. A loop nested in a reported loop is part of that one finding.
 //!
 //! Loops over the rows of a 2-D array, over lists, over `a.shape` or over arrays of unknown
-//! rank are not flagged.
+//! rank are not flagged, nor loops whose elements are labels or indices rather than numbers:
+//! an element used only to index other containers (`bounds[ei + 1]` computes a position),
+//! handed with what it selects to a project function (`resize(imgs[b])`), or passed to calls
+//! other than `float`/`int`/`round`/`abs`/`math.*`, is per-item work.
 //!
 //! ## Example
 //! ```python
@@ -103,7 +106,7 @@ impl Rule for PythonLoopOverArray {
             return;
         }
         if let Some(arrays) = element_loop(checker, &f.iter) {
-            if whole_array_work_per_element(checker, f) {
+            if whole_array_work_per_element(checker, f) || !element_used_as_scalar(f) {
                 return;
             }
             let v = element_accumulation(checker, f, &arrays);
@@ -169,8 +172,13 @@ fn whole_array_work_per_element<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'
             Expr::Compare(c) if c.comparators.len() == 1 => vec![(&*c.left, &c.comparators[0])],
             Expr::BinOp(b) => vec![(&*b.left, &*b.right)],
             Expr::Call(c) => {
+                // The element itself, or what it selects (`resize_image(imgs[b], ...)`: the
+                // element is an index and the project function gets a whole image).
+                let handed = |e: &Expr| {
+                    uses_var(e) || matches!(e, Expr::Subscript(s) if vars.iter().any(|v| mentions_name(&s.slice, v)))
+                };
                 if calls_project_code(checker, c)
-                    && c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)).any(uses_var)
+                    && c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)).any(handed)
                 {
                     heavy = true;
                 }
@@ -192,6 +200,90 @@ fn whole_array_work_per_element<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'
         }
     });
     heavy
+}
+
+/// Whether the loop's body uses an element as a number: an operand of arithmetic or a
+/// comparison outside an index (`bounds[ei + 1]` computes a position, not with the value), or
+/// an argument of `float`/`int`/`round`/`abs`/`complex` or a `math` function. A loop whose
+/// elements only index other containers or are handed on (labels, buffer numbers: mne's
+/// `for ei in np.where(use)[0]: ... bounds[ei] ...` reading one file block per pass) does its
+/// work per item, not per element.
+fn element_used_as_scalar(f: &ast::StmtFor) -> bool {
+    struct V<'n> {
+        vars: Vec<&'n str>,
+        in_arith: u32,
+        found: bool,
+    }
+    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_> {
+        fn visit_stmt(&mut self, s: &'a Stmt) {
+            match s {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::AugAssign(a) => {
+                    self.in_arith += 1;
+                    self.visit_expr(&a.value);
+                    self.in_arith -= 1;
+                }
+                _ => ruff_python_ast::visitor::walk_stmt(self, s),
+            }
+        }
+        fn visit_expr(&mut self, e: &'a Expr) {
+            if self.found {
+                return;
+            }
+            match e {
+                Expr::BinOp(_) | Expr::Compare(_) | Expr::UnaryOp(_) | Expr::BoolOp(_) | Expr::FString(_) => {
+                    self.in_arith += 1;
+                    ruff_python_ast::visitor::walk_expr(self, e);
+                    self.in_arith -= 1;
+                }
+                // An index is a position: arithmetic in it is not arithmetic on the value.
+                Expr::Subscript(sub) => {
+                    self.visit_expr(&sub.value);
+                    let saved = std::mem::replace(&mut self.in_arith, 0);
+                    let before = self.found;
+                    self.visit_expr(&sub.slice);
+                    // A name used only as an index is not a scalar use.
+                    self.found = before;
+                    self.in_arith = saved;
+                }
+                Expr::Call(c) => {
+                    let numeric = match &*c.func {
+                        Expr::Name(n) => matches!(n.id.as_str(), "float" | "int" | "round" | "abs" | "complex"),
+                        Expr::Attribute(a) => matches!(&*a.value, Expr::Name(m) if m.id.as_str() == "math"),
+                        _ => false,
+                    };
+                    // `len(outline) > 0` compares a length, not the element: a value handed
+                    // to any other call is not arithmetic on it.
+                    let saved = self.in_arith;
+                    self.in_arith = if numeric { saved + 1 } else { 0 };
+                    ruff_python_ast::visitor::walk_expr(self, e);
+                    self.in_arith = saved;
+                }
+                Expr::Name(n) if self.in_arith > 0 => {
+                    if self.vars.contains(&n.id.as_str()) {
+                        self.found = true;
+                    }
+                }
+                Expr::Lambda(_) => {}
+                _ => ruff_python_ast::visitor::walk_expr(self, e),
+            }
+        }
+    }
+    let mut vars = Vec::new();
+    match (&*f.target, &*f.iter) {
+        // `for i, x in enumerate(a)`: `i` counts, `x` is the element.
+        (Expr::Tuple(t), Expr::Call(c))
+            if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "enumerate") && t.elts.len() == 2 =>
+        {
+            target_names(&t.elts[1], &mut vars)
+        }
+        (target, _) => target_names(target, &mut vars),
+    }
+    let mut v = V { vars, in_arith: 0, found: false };
+    for s in &f.body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
+    }
+    v.found
 }
 
 /// Whether a call may run project code: a project function, bound method, class or partial.
