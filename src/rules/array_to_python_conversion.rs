@@ -1,7 +1,8 @@
 //! ## What it does
 //! Flags numpy arrays turned into Python objects for Python-level work in code that runs in a
 //! thread task: `list(a)`, `a.tolist()` whose result is iterated (a `for` loop, a
-//! comprehension, `sum`/`sorted`/`map`/...), and comprehensions over a 1-D array's elements.
+//! comprehension, `sum`/`sorted`/`map`/...), and comprehensions over a 1-D array's elements
+//! (not one whose elements only pick items of a list: `[files[i] for i in keep]`).
 //!
 //! ## Why is this bad?
 //! The conversion itself is cheap, but what follows is a Python loop over every element with
@@ -78,10 +79,25 @@ impl Rule for ArrayToPythonConversion {
         let Some(first) = generators.first() else { return };
         if let Some(call) = tolist_of_array(checker, &first.iter) {
             report(checker, call.range(), "`.tolist()` iterated by a comprehension");
-        } else if matches!(checker.value(&first.iter), Value::Array(a) if a.ndim == Some(1)) {
+        } else if matches!(checker.value(&first.iter), Value::Array(a) if a.ndim == Some(1))
+            && !selects_from_a_container(checker, expr, &first.target)
+        {
             report(checker, expr.range(), "a comprehension over array elements");
         }
     }
+}
+
+/// `[files[i] for i in keep]`: the elements are indices picking items of a list (or another
+/// container that is no array); there is no numpy data to keep in numpy.
+fn selects_from_a_container<'a>(checker: &mut Checker<'_, 'a, '_, '_>, comp: &'a Expr, target: &Expr) -> bool {
+    let elt = match comp {
+        Expr::ListComp(c) => &*c.elt,
+        Expr::SetComp(c) => &*c.elt,
+        Expr::Generator(c) => &*c.elt,
+        _ => return false,
+    };
+    let (Expr::Subscript(s), Expr::Name(var)) = (elt, target) else { return false };
+    matches!(&*s.slice, Expr::Name(n) if n.id == var.id) && !checker.value(&s.value).is_array()
 }
 
 fn report(checker: &mut Checker, range: ruff_text_size::TextRange, what: &str) {
