@@ -209,66 +209,6 @@ fn whole_array_work_per_element<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'
 /// `for ei in np.where(use)[0]: ... bounds[ei] ...` reading one file block per pass) does its
 /// work per item, not per element.
 fn element_used_as_scalar(f: &ast::StmtFor) -> bool {
-    struct V<'n> {
-        vars: Vec<&'n str>,
-        in_arith: u32,
-        found: bool,
-    }
-    impl<'a> ruff_python_ast::visitor::Visitor<'a> for V<'_> {
-        fn visit_stmt(&mut self, s: &'a Stmt) {
-            match s {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::AugAssign(a) => {
-                    self.in_arith += 1;
-                    self.visit_expr(&a.value);
-                    self.in_arith -= 1;
-                }
-                _ => ruff_python_ast::visitor::walk_stmt(self, s),
-            }
-        }
-        fn visit_expr(&mut self, e: &'a Expr) {
-            if self.found {
-                return;
-            }
-            match e {
-                Expr::BinOp(_) | Expr::Compare(_) | Expr::UnaryOp(_) | Expr::BoolOp(_) | Expr::FString(_) => {
-                    self.in_arith += 1;
-                    ruff_python_ast::visitor::walk_expr(self, e);
-                    self.in_arith -= 1;
-                }
-                // An index is a position: arithmetic in it is not arithmetic on the value.
-                Expr::Subscript(sub) => {
-                    self.visit_expr(&sub.value);
-                    let saved = std::mem::replace(&mut self.in_arith, 0);
-                    let before = self.found;
-                    self.visit_expr(&sub.slice);
-                    // A name used only as an index is not a scalar use.
-                    self.found = before;
-                    self.in_arith = saved;
-                }
-                Expr::Call(c) => {
-                    let numeric = match &*c.func {
-                        Expr::Name(n) => matches!(n.id.as_str(), "float" | "int" | "round" | "abs" | "complex"),
-                        Expr::Attribute(a) => matches!(&*a.value, Expr::Name(m) if m.id.as_str() == "math"),
-                        _ => false,
-                    };
-                    // `len(outline) > 0` compares a length, not the element: a value handed
-                    // to any other call is not arithmetic on it.
-                    let saved = self.in_arith;
-                    self.in_arith = if numeric { saved + 1 } else { 0 };
-                    ruff_python_ast::visitor::walk_expr(self, e);
-                    self.in_arith = saved;
-                }
-                Expr::Name(n) if self.in_arith > 0 => {
-                    if self.vars.contains(&n.id.as_str()) {
-                        self.found = true;
-                    }
-                }
-                Expr::Lambda(_) => {}
-                _ => ruff_python_ast::visitor::walk_expr(self, e),
-            }
-        }
-    }
     let mut vars = Vec::new();
     match (&*f.target, &*f.iter) {
         // `for i, x in enumerate(a)`: `i` counts, `x` is the element.
@@ -279,11 +219,7 @@ fn element_used_as_scalar(f: &ast::StmtFor) -> bool {
         }
         (target, _) => target_names(target, &mut vars),
     }
-    let mut v = V { vars, in_arith: 0, found: false };
-    for s in &f.body {
-        ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
-    }
-    v.found
+    operand_in(&f.body, Operands::Values, &mut |e| matches!(e, Expr::Name(n) if vars.contains(&n.id.as_str())))
 }
 
 /// Whether a call may run project code: a project function, bound method, class or partial.
@@ -519,8 +455,25 @@ fn arithmetic_on_index<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stm
 /// in `body` (an augmented assignment's value counts; nested functions, classes and lambdas do
 /// not). A subscript in arithmetic is not looked into further.
 fn arithmetic_operand<'a>(body: &'a [Stmt], hit: &mut dyn FnMut(&'a Expr) -> bool) -> bool {
+    operand_in(body, Operands::Syntax, hit)
+}
+
+/// What counts as an operand for [`operand_in`].
+#[derive(Clone, Copy, PartialEq)]
+enum Operands {
+    /// Any name or subscript inside arithmetic or a comparison (`a[i] * b[i]`, `i < n`).
+    Syntax,
+    /// Values used as numbers: also boolean operators, f-strings and the arguments of
+    /// `float`/`int`/`round`/`abs`/`complex`/`math.*`; not what an index computes
+    /// (`bounds[ei + 1]`) nor what is handed to other calls (`len(outline) > 0`).
+    Values,
+}
+
+/// The operand walk behind [`arithmetic_operand`] and [`element_used_as_scalar`].
+fn operand_in<'a>(body: &'a [Stmt], mode: Operands, hit: &mut dyn FnMut(&'a Expr) -> bool) -> bool {
     struct V<'h, 'a> {
         hit: &'h mut dyn FnMut(&'a Expr) -> bool,
+        mode: Operands,
         in_arith: u32,
         found: bool,
     }
@@ -537,14 +490,46 @@ fn arithmetic_operand<'a>(body: &'a [Stmt], hit: &mut dyn FnMut(&'a Expr) -> boo
             }
         }
         fn visit_expr(&mut self, e: &'a Expr) {
+            if self.found {
+                return;
+            }
+            let values = self.mode == Operands::Values;
             match e {
                 Expr::BinOp(_) | Expr::Compare(_) | Expr::UnaryOp(_) => {
                     self.in_arith += 1;
                     ruff_python_ast::visitor::walk_expr(self, e);
                     self.in_arith -= 1;
                 }
+                Expr::BoolOp(_) | Expr::FString(_) if values => {
+                    self.in_arith += 1;
+                    ruff_python_ast::visitor::walk_expr(self, e);
+                    self.in_arith -= 1;
+                }
+                // An index is a position: arithmetic in it is not arithmetic on the value.
+                Expr::Subscript(sub) if values => {
+                    self.visit_expr(&sub.value);
+                    if self.found {
+                        return;
+                    }
+                    // A name used only as an index is not a use of its value.
+                    let saved = std::mem::replace(&mut self.in_arith, 0);
+                    self.visit_expr(&sub.slice);
+                    self.found = false;
+                    self.in_arith = saved;
+                }
+                Expr::Call(c) if values => {
+                    let numeric = match &*c.func {
+                        Expr::Name(n) => matches!(n.id.as_str(), "float" | "int" | "round" | "abs" | "complex"),
+                        Expr::Attribute(a) => matches!(&*a.value, Expr::Name(m) if m.id.as_str() == "math"),
+                        _ => false,
+                    };
+                    let saved = self.in_arith;
+                    self.in_arith = if numeric { saved + 1 } else { 0 };
+                    ruff_python_ast::visitor::walk_expr(self, e);
+                    self.in_arith = saved;
+                }
                 Expr::Name(_) | Expr::Subscript(_) if self.in_arith > 0 => {
-                    if !self.found && (self.hit)(e) {
+                    if (self.hit)(e) {
                         self.found = true;
                     }
                 }
@@ -553,7 +538,7 @@ fn arithmetic_operand<'a>(body: &'a [Stmt], hit: &mut dyn FnMut(&'a Expr) -> boo
             }
         }
     }
-    let mut v = V { hit, in_arith: 0, found: false };
+    let mut v = V { hit, mode, in_arith: 0, found: false };
     for s in body {
         ruff_python_ast::visitor::Visitor::visit_stmt(&mut v, s);
     }
