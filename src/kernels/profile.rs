@@ -99,15 +99,20 @@ impl HostProfile {
         best.map(|(_, p)| p)
     }
 
+    /// Every size a kernel measured with a passing check: (size, threads, speedup at the
+    /// largest thread count). Implausible and failed results are never among them.
+    fn measured<'p>(&'p self, rule: &'p str) -> impl Iterator<Item = (u64, u32, f64)> + 'p {
+        self.results
+            .iter()
+            .filter(move |r| r.rule == rule && r.check == "ok")
+            .filter_map(|r| Some((r.size?, r.best_threads()?)))
+            .map(|(size, (threads, speedup))| (size, threads, speedup))
+    }
+
     /// The headline measurement of a rule's kernel: the largest size whose check passed, at the
     /// largest thread count.
     pub fn headline(&self, rule: &str) -> Option<(u64, u32, f64)> {
-        self.results
-            .iter()
-            .filter(|r| r.rule == rule && r.check == "ok")
-            .filter_map(|r| Some((r.size?, r.best_threads()?)))
-            .max_by_key(|(size, _)| *size)
-            .map(|(size, (threads, speedup))| (size, threads, speedup))
+        self.measured(rule).max_by_key(|m| m.0)
     }
 
     /// The measurement of a rule's kernel that may be quoted for a finding on `size` elements:
@@ -115,16 +120,10 @@ impl HostProfile {
     /// finding's); with the size unknown, the smallest measured size (the figure the smallest
     /// data earns). `None` when every measured size is above a known size.
     pub fn at_size(&self, rule: &str, size: Option<u64>) -> Option<(u64, u32, f64)> {
-        let measured = self
-            .results
-            .iter()
-            .filter(|r| r.rule == rule && r.check == "ok")
-            .filter_map(|r| Some((r.size?, r.best_threads()?)));
-        let chosen = match size {
-            Some(n) => measured.filter(|(s, _)| *s <= n).max_by_key(|(s, _)| *s),
-            None => measured.min_by_key(|(s, _)| *s),
-        };
-        chosen.map(|(s, (threads, speedup))| (s, threads, speedup))
+        match size {
+            Some(n) => self.measured(rule).filter(|m| m.0 <= n).max_by_key(|m| m.0),
+            None => self.measured(rule).min_by_key(|m| m.0),
+        }
     }
 
     /// An upper bound on what a rewrite gains on `size` elements: the figure at the smallest
@@ -132,27 +131,15 @@ impl HostProfile {
     /// Python work against a fixed call overhead). `None` when `size` is above every measured
     /// size or the kernel has no result.
     pub fn gain_bound(&self, rule: &str, size: u64) -> Option<(u64, f64)> {
-        self.results
-            .iter()
-            .filter(|r| r.rule == rule && r.check == "ok")
-            .filter_map(|r| Some((r.size?, r.best_threads()?)))
-            .filter(|(s, _)| *s >= size)
-            .min_by_key(|(s, _)| *s)
-            .map(|(s, (_, speedup))| (s, speedup))
+        self.measured(rule).filter(|m| m.0 >= size).min_by_key(|m| m.0).map(|(s, _, x)| (s, x))
     }
 
-    /// The measured sizes' range of a kernel's figures: (smallest size, its figure, largest
-    /// size, its figure).
+    /// The measured range of a kernel's figures: (smallest size, its figure), (largest size,
+    /// its figure).
     fn range(&self, rule: &str) -> Option<((u64, f64), (u64, f64))> {
-        let measured: Vec<(u64, f64)> = self
-            .results
-            .iter()
-            .filter(|r| r.rule == rule && r.check == "ok")
-            .filter_map(|r| Some((r.size?, r.best_threads()?.1)))
-            .collect();
-        let lo = measured.iter().min_by_key(|(s, _)| *s)?;
-        let hi = measured.iter().max_by_key(|(s, _)| *s)?;
-        Some((*lo, *hi))
+        let lo = self.measured(rule).min_by_key(|m| m.0)?;
+        let hi = self.headline(rule)?;
+        Some(((lo.0, lo.2), (hi.0, hi.2)))
     }
 
     /// One line describing the host.
