@@ -448,6 +448,17 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     let groups: Vec<&Settings> = resolver.all().collect();
     let group_of = |p: &Path| reported.get(p).copied();
     let checker = |p: &Project| numgil::check_grouped(p, &groups, group_of);
+    // `--fix` fixes what `check` shows: findings hidden as not worth reading stay as they are.
+    let include_small = |d: &numgil::findings::diagnostic::Diagnostic| {
+        args.include_small || group_of(&d.path).and_then(|g| groups.get(g)).is_some_and(|s| s.include_small)
+    };
+    let fix_checker = |p: &Project| {
+        let book = numgil::kernels::profile::EvidenceBook::load();
+        let mut diags = checker(p);
+        numgil::attach_evidence(&mut diags, &book);
+        numgil::engine::drop_low_impact(&mut diags, &book, include_small);
+        diags
+    };
     let mut style = Style::detect();
     style.unsafe_fixes = args.unsafe_fixes;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -466,7 +477,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
 
     if args.fix || args.diff {
         let mode = if args.unsafe_fixes { FixMode::Unsafe } else { FixMode::Safe };
-        let outcome = numgil::fix_project_with(&mut project, mode, checker);
+        let outcome = numgil::fix_project_with(&mut project, mode, fix_checker);
         for path in &outcome.refused {
             eprintln!(
                 "numgil: warning: fixes for {} were not applied: the result did not parse",
@@ -529,15 +540,25 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     }
     let book = numgil::kernels::profile::EvidenceBook::load();
     numgil::attach_evidence(&mut diags, &book);
-    let small = numgil::engine::drop_small(&mut diags, &book, |d| {
-        args.include_small || group_of(&d.path).and_then(|g| groups.get(g)).is_some_and(|s| s.include_small)
-    });
-    if small > 0 && matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
+    let hidden = numgil::engine::drop_low_impact(&mut diags, &book, include_small);
+    if hidden.total() > 0 && matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise) {
+        let mut why = Vec::new();
+        if hidden.small > 0 {
+            why.push(format!(
+                "{} on data too small for the fix to pay (under {}× at its size)",
+                hidden.small,
+                numgil::kernels::profile::WORTH_REPORTING
+            ));
+        }
+        if hidden.unsized_outside_tasks > 0 {
+            why.push(format!("{} outside thread tasks on data of unknown size", hidden.unsized_outside_tasks));
+        }
+        let n = hidden.total();
         eprintln!(
-            "numgil: {small} finding{} on data too small for the fix to pay (under {}× at its size) not shown; `--include-small` shows {}",
-            plural(small),
-            numgil::kernels::profile::WORTH_REPORTING,
-            if small == 1 { "it" } else { "them" }
+            "numgil: {n} finding{} not shown: {}; `--include-small` shows {}",
+            plural(n),
+            why.join(", "),
+            if n == 1 { "it" } else { "them" }
         );
     }
     if let Some(min) = args.min_speedup {

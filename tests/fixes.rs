@@ -50,6 +50,9 @@ fn settings_for(files: &[PathBuf]) -> Settings {
         if text.contains("# fixture: --scope everywhere") {
             s.scope = Scope::Everywhere;
         }
+        if text.contains("# fixture: --include-small") {
+            s.include_small = true;
+        }
         if text.contains("# fixture: --select NG003") {
             numgil::config::apply_cli_selection(&mut s, &[], &[], &["NG003".into()]).unwrap();
         }
@@ -69,17 +72,21 @@ fn count_by_code(diags: &[numgil::findings::diagnostic::Diagnostic]) -> BTreeMap
 fn fixes_converge_parse_and_remove_findings() {
     let mut fixed_any = 0;
     let mut failures = Vec::new();
+    // As `check` judges them with no host profile; `--fix` fixes only what `check` shows.
+    let book = numgil::kernels::profile::EvidenceBook { host: None, reference: numgil::kernels::profile::reference() };
     for root in fixture_roots() {
         let files = if root.is_dir() { python_files(&root) } else { vec![root.clone()] };
         let settings = settings_for(&files);
         let mut project = Project::load(&files, None);
-        let before = numgil::check_project(&project, &settings);
+        let mut before = numgil::check_project(&project, &settings);
+        numgil::attach_evidence(&mut before, &book);
+        numgil::engine::drop_low_impact(&mut before, &book, |_| settings.include_small);
         for d in before.iter().filter(|d| d.fix.is_some()) {
             if d.help.as_deref().is_none_or(str::is_empty) {
                 failures.push(format!("{}:{}: {} has a fix but no fix title", d.display_path(), d.start.row, d.code));
             }
         }
-        let outcome = numgil::fix_project(&mut project, &settings, FixMode::Unsafe);
+        let outcome = numgil::fix_project(&mut project, &settings, FixMode::Unsafe, &book);
         if outcome.changed.is_empty() {
             continue;
         }
@@ -99,7 +106,7 @@ fn fixes_converge_parse_and_remove_findings() {
             }
         }
         // Converged: a second round applies nothing.
-        let again = numgil::fix_project(&mut project, &settings, FixMode::Unsafe);
+        let again = numgil::fix_project(&mut project, &settings, FixMode::Unsafe, &book);
         if again.fixed != 0 {
             failures.push(format!("{}: a second --fix run applied {} more fixes", root.display(), again.fixed));
         }

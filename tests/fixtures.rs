@@ -1,7 +1,8 @@
 //! Fixture tests: every `fixtures/<CODE>/<name>.py` file, and every `fixtures/<CODE>/<name>/`
 //! folder (checked as one project), must produce exactly the findings its `# expect: CODE`
 //! comments name, on those lines. `# expect: NG101(ThreadPoolExecutor.submit)` also checks the
-//! launcher the finding cites. A `# fixture: --scope everywhere` line switches the scope.
+//! launcher the finding cites. A `# fixture: --scope everywhere` line switches the scope, and
+//! `# fixture: --include-small` shows what is hidden as not worth reading.
 
 use numgil::config::{Scope, Settings};
 use numgil::project::Project;
@@ -43,6 +44,9 @@ fn expectations(files: &[PathBuf], settings: &mut Settings) -> Vec<Finding> {
     for f in files {
         let text = std::fs::read_to_string(f).unwrap_or_default();
         for (i, line) in text.lines().enumerate() {
+            if line.contains("# fixture: --include-small") {
+                settings.include_small = true;
+            }
             if line.contains("# fixture: --scope everywhere") {
                 settings.scope = Scope::Everywhere;
             }
@@ -104,9 +108,9 @@ fn check_fixture(root: &Path) -> Result<usize, String> {
     let project = Project::load(&files, settings.target_version);
     let mut diags = numgil::check_project(&project, &settings);
     // As `check` reports them with no host profile: findings on data too small for the fix to
-    // pay at the reference run's figures are dropped.
+    // pay at the reference run's figures, and unsized ones outside tasks, are dropped.
     let book = numgil::kernels::profile::EvidenceBook { host: None, reference: numgil::kernels::profile::reference() };
-    numgil::engine::drop_small(&mut diags, &book, |_| settings.include_small);
+    numgil::engine::drop_low_impact(&mut diags, &book, |_| settings.include_small);
     let actual: Vec<Finding> = diags
         .iter()
         .map(|d| Finding {

@@ -74,6 +74,23 @@ pub fn task_context(index: &ProjectIndex, graph: &TaskGraph, f: FuncId) -> Optio
     })
 }
 
+/// The findings of `rules` in one unit walked on its own, with its task context if it runs in
+/// a thread task (no suppressions applied, nothing hidden).
+pub fn findings_in(
+    cx: &Context<'_, '_>,
+    graph: &TaskGraph,
+    facts: &ProjectFacts,
+    rules: &[&dyn Rule],
+    unit: Unit,
+) -> Vec<Diagnostic> {
+    let (file, task, site) = match unit {
+        Unit::Function(f) => (f.file, task_context(cx.index, graph, f), graph.thread_reach.get(&f).map(|r| r.site)),
+        Unit::Class(c) => (c.file, None, None),
+        Unit::Module(file) => (file, None, None),
+    };
+    walk_unit(cx, unit, RuleHooks { rules, file, task, site, facts, out: Vec::new() }).out
+}
+
 /// Run the rules over the code in scope.
 pub fn lint(index: &ProjectIndex, graph: &TaskGraph, triggers: &[Triggers], settings: &Settings) -> Vec<Diagnostic> {
     let rules: Vec<&dyn Rule> = RULES

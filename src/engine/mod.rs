@@ -4,6 +4,7 @@
 //! nothing of the command line or the language server, which call it.
 
 pub mod lint;
+pub mod process_tasks;
 
 use crate::analysis::callgraph::TaskGraph;
 use crate::config::Settings;
@@ -50,12 +51,12 @@ fn check_freeing(
     let t2 = t.elapsed();
     let mut diags = crate::engine::lint::lint(&index, &graph, triggers, settings);
     if settings.enabled(crate::rules::process_pool_array_transfer::META.code) {
-        diags.extend(crate::rules::process_pool_array_transfer::check(&index, &graph));
+        let work = crate::engine::process_tasks::task_work(&index, &graph);
+        diags.extend(crate::rules::process_pool_array_transfer::check(&index, &graph, &work));
     }
     if settings.enabled(crate::rules::numba_jit_holds_gil::META.code) {
-        let everywhere = settings.scope == crate::config::Scope::Everywhere;
         let task_of = |f| crate::engine::lint::task_context(&index, &graph, f);
-        diags.extend(crate::rules::numba_jit_holds_gil::check(&index, task_of, everywhere));
+        diags.extend(crate::rules::numba_jit_holds_gil::check(&index, task_of));
     }
     let t3 = t.elapsed();
     if std::env::var_os("NUMGIL_TIMINGS").is_some() {
@@ -174,6 +175,7 @@ pub fn problems(project: &Project) -> Vec<Diagnostic> {
             evidence: None,
             cell: None,
             size: None,
+            whole_array: false,
             kernel: None,
         });
     }
@@ -212,20 +214,56 @@ pub fn attach_evidence(diags: &mut [Diagnostic], book: &crate::kernels::profile:
     }
 }
 
-/// Drop the findings on data known to be too small for their fix to pay
-/// ([`crate::kernels::profile::EvidenceBook::is_small`]), unless `keep_small` says the
-/// finding's file asks for them. Returns how many were dropped.
-pub fn drop_small(
+/// How many findings [`drop_low_impact`] hid, by reason.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Hidden {
+    /// On data known to be too small for the fix to pay.
+    pub small: usize,
+    /// Outside thread tasks, on data of unknown size.
+    pub unsized_outside_tasks: usize,
+}
+
+impl Hidden {
+    pub fn total(&self) -> usize {
+        self.small + self.unsized_outside_tasks
+    }
+}
+
+/// Drop the findings not worth reading, unless `keep` says the finding's file asks for them
+/// (`--include-small`):
+/// - on data known to be too small for their fix to pay
+///   ([`crate::kernels::profile::EvidenceBook::is_small`]);
+/// - outside thread tasks (`--scope everywhere`), the per-element findings of the rules that
+///   walk code, on data whose size the code does not state, unless the pattern covers a whole
+///   array by itself ([`Diagnostic::whole_array`]). In a task such a finding is reported with
+///   its size unknown; outside one there is no pool to serialise, so only the single-thread
+///   cost is left, and on data of unknown size that is as often a 3-element vector as an image.
+///   Launcher findings (NG301) and problems with the files are kept.
+pub fn drop_low_impact(
     diags: &mut Vec<Diagnostic>,
     book: &crate::kernels::profile::EvidenceBook,
-    keep_small: impl Fn(&Diagnostic) -> bool,
-) -> usize {
-    let before = diags.len();
-    diags.retain(|d| match (d.kernel, d.size) {
-        (Some(k), Some(n)) => keep_small(d) || !book.is_small(k, n),
-        _ => true,
+    keep: impl Fn(&Diagnostic) -> bool,
+) -> Hidden {
+    let mut hidden = Hidden::default();
+    diags.retain(|d| {
+        if keep(d) {
+            return true;
+        }
+        if let (Some(k), Some(n)) = (d.kernel, d.size)
+            && book.is_small(k, n)
+        {
+            hidden.small += 1;
+            return false;
+        }
+        let walks_code =
+            crate::rules::meta_for(d.code).is_some_and(|m| m.scope == crate::rules::RuleScope::ThreadTasks);
+        if walks_code && d.task.is_none() && d.size.is_none() && !d.whole_array {
+            hidden.unsized_outside_tasks += 1;
+            return false;
+        }
+        true
     });
-    before - diags.len()
+    hidden
 }
 
 /// What `--fix` did.
@@ -241,8 +279,20 @@ pub struct FixOutcome {
 
 /// Apply fixes in memory until nothing changes (at most 10 rounds). A file with syntax errors
 /// is never fixed, and a fixed file that does not parse is left as it was.
-pub fn fix_project(project: &mut Project, settings: &Settings, mode: crate::findings::fix::FixMode) -> FixOutcome {
-    fix_project_with(project, mode, |p| check_project(p, settings))
+/// Only the findings `check` shows are fixed: those hidden as not worth reading
+/// ([`drop_low_impact`], judged with `book`) are left as they are.
+pub fn fix_project(
+    project: &mut Project,
+    settings: &Settings,
+    mode: crate::findings::fix::FixMode,
+    book: &crate::kernels::profile::EvidenceBook,
+) -> FixOutcome {
+    fix_project_with(project, mode, |p| {
+        let mut diags = check_project(p, settings);
+        attach_evidence(&mut diags, book);
+        drop_low_impact(&mut diags, book, |_| settings.include_small);
+        diags
+    })
 }
 
 /// [`fix_project`] with the findings from `check` (e.g. [`check_grouped`]: only the fixes of

@@ -68,6 +68,11 @@ pub struct Diagnostic {
     pub cell: Option<usize>,
     /// The element count the finding was judged on, where the code states it.
     pub size: Option<u64>,
+    /// The pattern itself runs Python code for every element of a whole array, whatever its
+    /// size (`np.vectorize`, computing on an object array, a loop nest over every axis of an
+    /// image): outside thread tasks this stands in for a stated size as the sign that the
+    /// finding is worth reading (the engine hides the rest outside tasks).
+    pub whole_array: bool,
     /// The kernel (a rule code) that measures the rewrite this finding suggests; `None` when
     /// no bundled kernel measures it, and then no figure is quoted.
     pub kernel: Option<&'static str>,
@@ -99,6 +104,7 @@ impl Diagnostic {
             evidence: None,
             cell: None,
             size: None,
+            whole_array: false,
             kernel: Some(meta.code),
         }
     }

@@ -2,7 +2,8 @@
 //! Flags numpy calls that were measured to keep the GIL for their whole run, in code that runs
 //! in a thread task: `a @ b` / `np.matmul(a, b)` on two 1-D arrays, `np.linalg.det` and
 //! `np.linalg.slogdet` of a single matrix, `np.strings`/`np.char` case and encoding functions,
-//! and `np.fromiter`.
+//! and `np.fromiter`. Only in thread tasks, also with `--scope everywhere`: what the GIL costs
+//! here is the other threads' time, and code outside a task has no other threads to stall.
 //!
 //! ## Why is this bad?
 //! numpy releases the GIL in gufuncs (`matmul`, `linalg`) only when the *output* has more than
@@ -79,6 +80,10 @@ impl Rule for GilHoldingNumpyCall {
     }
 
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
+        // Outside a thread task the call costs the same whoever holds the GIL, in every scope.
+        if checker.task.is_none() {
+            return;
+        }
         match expr {
             Expr::BinOp(b) if b.op == Operator::MatMult && is_1d(checker, &b.left) && is_1d(checker, &b.right) => {
                 dot_finding(checker, expr.range(), "`@` of two 1-D arrays", &b.left, &b.right);

@@ -1,7 +1,8 @@
 //! ## What it does
 //! Flags numba-compiled functions (`@njit`, `@jit` in nopython mode) that run in a thread task
 //! and are compiled without `nogil=True`. Reported at the decorator, with the task that reaches
-//! the function; with `--scope everywhere`, every such function is reported. Object-mode
+//! the function; only in thread tasks, also with `--scope everywhere` (a compiled function
+//! that no thread runs has no other thread to hold up). Object-mode
 //! functions (`forceobj=True`), numba ufuncs (`@vectorize`, `@guvectorize`), GPU kernels and C
 //! callbacks are not.
 //!
@@ -64,12 +65,8 @@ pub fn fix_title() -> String {
 }
 
 /// Numba-compiled functions without `nogil=True` that thread tasks reach (`task_of` gives the
-/// task a function runs in), or every one when `everywhere`.
-pub fn check(
-    index: &ProjectIndex,
-    task_of: impl Fn(FuncId) -> Option<TaskContext>,
-    everywhere: bool,
-) -> Vec<Diagnostic> {
+/// task a function runs in).
+pub fn check(index: &ProjectIndex, task_of: impl Fn(FuncId) -> Option<TaskContext>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (file, module) in index.modules.iter().enumerate() {
         let scopes = index.module_scopes(file as u32);
@@ -78,13 +75,10 @@ pub fn check(
                 continue;
             };
             let f = FuncId { file: file as u32, local: local as u32 };
-            let task = task_of(f);
-            if task.is_none() && !everywhere {
-                continue;
-            }
+            let Some(task) = task_of(f) else { continue };
             let name = info.qualname.rsplit('.').next().unwrap_or(&info.qualname);
             let mut d = Diagnostic::at(&META, &module.source, file as u32, decorator, message(name), Some(fix_title()));
-            d.task = task;
+            d.task = Some(task);
             out.push(d);
         }
     }

@@ -104,20 +104,27 @@ impl Rule for ObjectDtypeArray {
     fn check_stmt<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt) {
         let Stmt::AugAssign(a) = stmt else { return };
         if is_object(checker, &a.target) {
-            report(checker, stmt.range(), false);
+            report(checker, stmt.range(), false, true);
         }
     }
 
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         match expr {
             Expr::BinOp(b) if is_object(checker, &b.left) || is_object(checker, &b.right) => {
-                report(checker, expr.range(), false);
+                report(checker, expr.range(), false, true);
+            }
+            Expr::Compare(c)
+                if c.comparators.len() == 1
+                    && (is_object(checker, &c.left) || is_object(checker, &c.comparators[0])) =>
+            {
+                report(checker, expr.range(), false, true);
             }
             Expr::Call(call) => {
                 if creates_object_array(checker, call) {
-                    report(checker, call.range(), true);
+                    let converts = converts_data(checker, call);
+                    report(checker, call.range(), true, converts);
                 } else if reduces_object_array(checker, call) {
-                    report(checker, call.range(), false);
+                    report(checker, call.range(), false, true);
                 }
             }
             _ => {}
@@ -126,14 +133,35 @@ impl Rule for ObjectDtypeArray {
 }
 
 /// One finding per expression tree: nothing inside an expression already reported.
-fn report(checker: &mut Checker, range: TextRange, creating: bool) {
+/// `whole_array`: the finding runs Python code on every element of existing data (computing
+/// on an object array, converting an array or a parameter's data to one), not filling an
+/// empty container of ragged parts.
+fn report(checker: &mut Checker, range: TextRange, creating: bool, whole_array: bool) {
     let nested = checker
         .out
         .iter()
         .any(|d| d.code == META.code && d.file == Some(checker.file) && d.range.contains_range(range));
     if !nested {
-        checker.report(&META, range, message(creating), Some(fix_title()), None);
+        checker.report(&META, range, message(creating), Some(fix_title()), None).whole_array = whole_array;
     }
+}
+
+/// Whether an object-array creation converts numeric data (`x.astype(object)`,
+/// `np.asarray(a, dtype=object)` of a known array that is not one already) rather than
+/// building a container: `np.empty(shape, dtype=object)` and friends, or `np.array` of a list
+/// or of a value numgil cannot see (ragged blocks, labels, keys, dates: data that is Python
+/// objects before it is an array).
+fn converts_data<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall) -> bool {
+    if let Expr::Attribute(attr) = &*call.func
+        && attr.attr.as_str() == "astype"
+    {
+        return true;
+    }
+    if !matches!(numpy_function(checker, call).as_deref(), Some("array" | "asarray" | "asanyarray")) {
+        return false;
+    }
+    let Some(data) = call.arguments.args.first() else { return false };
+    matches!(checker.value(data), Value::Array(a) if a.dtype != Dtype::Object)
 }
 
 fn is_object<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr) -> bool {

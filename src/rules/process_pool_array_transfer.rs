@@ -47,11 +47,24 @@ pub fn fix_title() -> String {
         .into()
 }
 
-/// Process launcher sites that hand arrays to their tasks.
-pub fn check(index: &ProjectIndex, graph: &TaskGraph) -> Vec<Diagnostic> {
+/// What one process site's tasks do, as the engine finds by walking them with the rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskWork {
+    /// A per-element rule fires in a task or in a function it calls: processes are right.
+    pub holds_gil: bool,
+    /// A task writes into an array it is given: threads would share it and race.
+    pub writes_inputs: bool,
+}
+
+/// Process launcher sites that hand arrays to their tasks, except those whose tasks hold the
+/// GIL or write into their inputs (`work`, by site index).
+pub fn check(index: &ProjectIndex, graph: &TaskGraph, work: &[TaskWork]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for site in graph.sites.iter().filter(|s| !s.threads) {
+    for (i, site) in graph.sites.iter().enumerate().filter(|(_, s)| !s.threads) {
         if !site.data.iter().any(carries_arrays) {
+            continue;
+        }
+        if work.get(i).is_some_and(|w| w.holds_gil || w.writes_inputs) {
             continue;
         }
         let source = &index.modules[site.file as usize].source;

@@ -85,26 +85,31 @@ impl Rule for PythonCallbackUfunc {
                 "piecewise" if piecewise_has_callable(checker, call) => message("`np.piecewise` with Python functions"),
                 _ => return,
             };
-            checker.report(&META, call.range(), message, Some(fix_title()), None);
+            checker.report(&META, call.range(), message, Some(fix_title()), None).whole_array = true;
             return;
         }
         if vectorizing_apply_ufunc(checker, call) {
             let message =
                 format!("`xarray.apply_ufunc(..., vectorize=True)` wraps it in `np.vectorize`, which {PER_SLICE}");
-            checker.report(&META, call.range(), message, Some(fix_title()), None);
+            checker.report(&META, call.range(), message, Some(fix_title()), None).whole_array = true;
             return;
         }
         // Calling a vectorized function; `np.vectorize(f)(x)` is reported once, at the creation.
+        // Only in a task: there the call carries the task that runs it, and the creation (at
+        // module level, say) may be outside what is checked; outside tasks the creation's
+        // finding is the one to read, not one more per call.
         let created_here = matches!(&*call.func, Expr::Call(inner) if numpy_function(checker, inner).is_some());
-        if !created_here && checker.value(&call.func) == Value::Vectorized {
+        if !created_here && checker.task.is_some() && checker.value(&call.func) == Value::Vectorized {
             let name = checker.text(&*call.func).to_string();
-            checker.report(
-                &META,
-                call.range(),
-                message(&format!("`{name}` (a vectorized function)")),
-                Some(fix_title()),
-                None,
-            );
+            checker
+                .report(
+                    &META,
+                    call.range(),
+                    message(&format!("`{name}` (a vectorized function)")),
+                    Some(fix_title()),
+                    None,
+                )
+                .whole_array = true;
         }
     }
 }

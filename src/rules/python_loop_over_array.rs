@@ -101,8 +101,9 @@ impl Rule for PythonLoopOverArray {
         }
         let Stmt::For(f) = stmt else { return };
         let header = TextRange::new(f.range.start(), f.iter.end());
+        // A loop nest over every axis of an image visits all of it, whatever its size.
         if nested_element_loop(checker, f) {
-            checker.report(&META, header, message(false), Some(fix_title(None)), None);
+            checker.report(&META, header, message(false), Some(fix_title(None)), None).whole_array = true;
             return;
         }
         if let Some(arrays) = element_loop(checker, &f.iter) {
@@ -110,11 +111,15 @@ impl Rule for PythonLoopOverArray {
                 return;
             }
             let v = element_accumulation(checker, f, &arrays);
-            checker.report(&META, header, message(false), Some(fix_title(v)), None);
+            let size = arrays.iter().find_map(|e| match checker.value(e) {
+                Value::Array(a) => a.size,
+                _ => None,
+            });
+            checker.report(&META, header, message(false), Some(fix_title(v)), None).size = size;
             return;
         }
         if pixel_loop(checker, f) {
-            checker.report(&META, header, message(true), Some(fix_title(None)), None);
+            checker.report(&META, header, message(true), Some(fix_title(None)), None).whole_array = true;
             return;
         }
         let Some(index) = indexed_loop(checker, f) else { return };
@@ -276,7 +281,8 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         if calls_project || super::helpers::small_ops_per_pass(checker, &inner.body) >= 2 {
             continue;
         }
-        if subscripts.into_iter().any(|e| indexes_element_with(checker, e, var.id.as_str())) {
+        let ranks = least_ranks(&subscripts);
+        if subscripts.into_iter().any(|e| indexes_element_with(checker, e, var.id.as_str(), &ranks)) {
             return true;
         }
     }
@@ -302,11 +308,36 @@ fn collect_body<'a>(
     });
 }
 
+/// The least rank each named array must have, from the subscripts the body writes on it:
+/// `y[j, i, :, ::-1, :]` shows `y` has five axes, so `y[j, i]` there is a tile, not a pixel.
+fn least_ranks<'a>(subscripts: &[&'a Expr]) -> Vec<(&'a str, usize)> {
+    let mut out: Vec<(&'a str, usize)> = Vec::new();
+    for e in subscripts {
+        let Expr::Subscript(s) = e else { continue };
+        let Expr::Name(base) = &*s.value else { continue };
+        let n = match &*s.slice {
+            Expr::Tuple(t) => t.elts.iter().filter(|e| !matches!(e, Expr::EllipsisLiteral(_))).count(),
+            _ => 1,
+        };
+        match out.iter_mut().find(|(name, _)| *name == base.id.as_str()) {
+            Some((_, r)) => *r = (*r).max(n),
+            None => out.push((base.id.as_str(), n)),
+        }
+    }
+    out
+}
+
 /// `a[y, x]`, `a[y][x]`, `a[x + 1, y]`, `a[w, i]` with `a` a numpy array of two or more axes:
-/// one element, every index a scalar (names, integers, arithmetic on them), the inner loop's
-/// variable among them (the other may be the outer loop's, or any scalar: a loop that never
-/// uses its outer variable still visits one element per pass).
-fn indexes_element_with<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr, inner: &str) -> bool {
+/// one element (or one pixel: at most one axis, the channels, left), every index a scalar
+/// (names, integers, arithmetic on them), the inner loop's variable among them (the other may
+/// be the outer loop's, or any scalar: a loop that never uses its outer variable still visits
+/// one element per pass). The array's rank is its known one, or the least one `ranks` shows.
+fn indexes_element_with<'a>(
+    checker: &mut Checker<'_, 'a, '_, '_>,
+    e: &'a Expr,
+    inner: &str,
+    ranks: &[(&str, usize)],
+) -> bool {
     let Expr::Subscript(s) = e else { return false };
     let (base, indices): (&'a Expr, Vec<&'a Expr>) = match (&*s.value, &*s.slice) {
         (Expr::Subscript(first), last) => (&first.value, vec![&first.slice, last]),
@@ -317,7 +348,14 @@ fn indexes_element_with<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr, 
     {
         return false;
     }
-    matches!(checker.value(base), Value::Array(a) if a.ndim.is_none_or(|n| n >= indices.len() as u8))
+    let picked = indices.len();
+    let shown = match base {
+        Expr::Name(n) => ranks.iter().find(|(name, _)| *name == n.id.as_str()).map_or(0, |&(_, r)| r),
+        _ => 0,
+    };
+    let Value::Array(a) = checker.value(base) else { return false };
+    let rank = a.ndim.map_or(shown.max(picked), usize::from).max(shown);
+    rank >= picked && rank <= picked + 1
 }
 
 /// An index that picks one position: a name, an integer, or arithmetic on them.

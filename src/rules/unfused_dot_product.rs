@@ -109,7 +109,11 @@ impl Rule for UnfusedDotProduct {
         } else {
             fix_title(&text)
         };
-        checker.report(&META, call.range(), message(), Some(help), fix);
+        let size = [&*b.left, &*b.right].into_iter().find_map(|e| match checker.value(e) {
+            Value::Array(a) => a.size,
+            _ => None,
+        });
+        checker.report(&META, call.range(), message(), Some(help), fix).size = size;
     }
 }
 

@@ -43,6 +43,7 @@
 
 use super::helpers::{is_int_literal, is_pure_operand, numpy_alias, numpy_function, plain_args, same_expr};
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
+use crate::analysis::value::Value;
 use crate::findings::fix::{Edit, Fix};
 use ruff_python_ast::{Expr, Operator};
 use ruff_text_size::Ranged;
@@ -87,15 +88,13 @@ impl Rule for UnfusedNorm {
             },
         };
         let Some(x) = squared_operand(squared) else { return };
-        if !checker.value(x).is_array() {
-            return;
-        }
+        let Value::Array(info) = checker.value(x) else { return };
         let np = numpy_alias(checker);
         let norm = format!("{}.linalg.norm({})", np.as_deref().unwrap_or("np"), checker.text(x));
         // `math.sqrt` returns a Python float; `np.linalg.norm` a numpy scalar.
         let replacement = if sqrt.qualified() == Some("math.sqrt") { format!("float({norm})") } else { norm };
         let fix = np.map(|_| Fix::unsafe_edits(vec![Edit::replace(call.range(), replacement.clone())]));
-        checker.report(&META, call.range(), message(), Some(fix_title(&replacement)), fix);
+        checker.report(&META, call.range(), message(), Some(fix_title(&replacement)), fix).size = info.size;
     }
 }
 

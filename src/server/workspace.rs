@@ -106,7 +106,7 @@ impl Workspace {
     pub fn analyze(&self) -> FxHashMap<PathBuf, Vec<Diagnostic>> {
         let mut diags = crate::engine::check_with_triggers(&self.project, &self.settings, &self.triggers);
         crate::engine::attach_evidence(&mut diags, &self.evidence);
-        crate::engine::drop_small(&mut diags, &self.evidence, |_| self.settings.include_small);
+        crate::engine::drop_low_impact(&mut diags, &self.evidence, |_| self.settings.include_small);
         let mut by_path: FxHashMap<PathBuf, Vec<Diagnostic>> = FxHashMap::default();
         for d in diags {
             by_path.entry(normalize(&d.path)).or_default().push(d);
