@@ -112,9 +112,10 @@ pub struct CheckArgs {
     /// Without explicit paths only stdin is checked; with paths, stdin replaces that file.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
-    /// Also report findings on data known to be too small for the fix to pay: by default a
-    /// finding whose array size the code states is hidden when the fix's kernel gains less
-    /// than 1.2× at that size (config: `include-small = true`).
+    /// Also report findings on data known to be too small for the fix to pay, and (with
+    /// `--scope everywhere`) per-element findings outside thread tasks on data of unknown size:
+    /// by default a finding whose array size the code states is hidden when the fix's kernel
+    /// gains less than 1.2× at that size (config: `include-small = true`).
     #[arg(long)]
     pub include_small: bool,
     /// Drop findings whose fix was measured on this host (`numgil bench`) to gain less than X at

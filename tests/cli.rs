@@ -538,3 +538,28 @@ fn tasks_tree_each_function_once() {
     let verbose = String::from_utf8_lossy(&verbose.stdout);
     assert!(verbose.contains("chain  work.entry → work.left → work.leaf"), "{verbose}");
 }
+
+/// Outside tasks, a finding on data of unknown size is hidden, `check` says so, `--fix` leaves
+/// it alone, and `--include-small` brings it back.
+#[test]
+fn everywhere_hides_unsized_findings_outside_tasks_and_fix_leaves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "import numpy as np\n\n\ndef peak(x):\n    x = np.ravel(x)\n    return max(x)\n";
+    let file = dir.path().join("lib.py");
+    std::fs::write(&file, text).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "--scope", "everywhere", "--output-format", "concise"];
+        args.extend_from_slice(extra);
+        let out = numgil().current_dir(dir.path()).args(&args).arg("lib.py").output().expect("runs");
+        (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (out, err) = run(&[]);
+    assert!(!out.contains("NG101"), "{out}");
+    assert!(err.contains("1 finding not shown: 1 outside thread tasks on data of unknown size"), "{err}");
+    let (out, _) = run(&["--include-small"]);
+    assert!(out.contains("lib.py:6:12: NG101"), "{out}");
+    run(&["--fix", "--unsafe-fixes"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "a hidden finding is not fixed");
+    run(&["--fix", "--unsafe-fixes", "--include-small"]);
+    assert!(std::fs::read_to_string(&file).unwrap().contains("np.max(x)"), "a shown finding is fixed");
+}

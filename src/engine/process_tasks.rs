@@ -146,6 +146,14 @@ fn reach(index: &ProjectIndex, cx: &Context, tasks: &[FuncId]) -> Vec<FuncId> {
 /// numgil's rules know), OpenCV (its bindings release the GIL around every wrapped call),
 /// numexpr (evaluates with the GIL released), and the builtins and standard helpers that only
 /// move values around.
+/// Parts of those packages that keep the GIL: `scipy.sparse.csgraph`'s graph searches
+/// (`dijkstra`, `shortest_path`, the traversals) are Cython loops written without `nogil`.
+const GIL_HELD: &[&str] = &["scipy.sparse.csgraph"];
+
+fn holds_gil(qualified: &str) -> bool {
+    GIL_HELD.iter().any(|h| qualified.strip_prefix(h).is_some_and(|r| r.is_empty() || r.starts_with('.')))
+}
+
 const GIL_JUDGED: &[&str] =
     &["numpy", "scipy", "cv2", "numexpr", "builtins", "math", "operator", "functools", "itertools"];
 
@@ -154,11 +162,23 @@ const GIL_JUDGED: &[&str] =
 /// `estimator.fit(X, y)`, a plotting call). Whether that code releases the GIL is unknown, so
 /// threads are not claimed to run such tasks as well.
 #[derive(Default)]
-struct ForeignCalls {
+struct ForeignCalls<'a> {
     found: bool,
+    /// Names bound from `getattr(...)` in the walked code.
+    methods_by_name: Vec<&'a str>,
 }
 
-impl<'a> Hooks<'a> for ForeignCalls {
+impl<'a> Hooks<'a> for ForeignCalls<'a> {
+    fn on_stmt(&mut self, _ev: &mut Evaluator<'a, '_, '_>, stmt: &'a Stmt, _state: &WalkState<'a>) {
+        if let Stmt::Assign(a) = stmt
+            && let [Expr::Name(target)] = a.targets.as_slice()
+            && let Expr::Call(c) = &*a.value
+            && matches!(&*c.func, Expr::Name(f) if f.id.as_str() == "getattr")
+        {
+            self.methods_by_name.push(target.id.as_str());
+        }
+    }
+
     fn on_expr(&mut self, ev: &mut Evaluator<'a, '_, '_>, expr: &'a Expr, _state: &WalkState<'a>) {
         let Expr::Call(call) = expr else { return };
         if self.found {
@@ -170,6 +190,16 @@ impl<'a> Hooks<'a> for ForeignCalls {
         {
             return;
         }
+        let callee = ev.eval(&call.func);
+        // A call known to keep the GIL counts whatever it is given (a sparse graph, a list).
+        let known_to_hold = |v: &Value| match v {
+            Value::Partial(p) => p.func.qualified().is_some_and(holds_gil),
+            v => v.qualified().is_some_and(holds_gil),
+        };
+        if callee.alternatives().iter().any(known_to_hold) {
+            self.found = true;
+            return;
+        }
         let hands_array = call
             .arguments
             .args
@@ -179,13 +209,17 @@ impl<'a> Hooks<'a> for ForeignCalls {
         if !hands_array {
             return;
         }
-        let callee = ev.eval(&call.func);
         let judged = callee.alternatives().iter().all(|v| match v {
             Value::External(q) | Value::ExternalInstance(q) => GIL_JUDGED.contains(&q.split('.').next().unwrap_or("")),
             // An unresolved method of an object (`est.fit`, `stat_fun.from_signs`) is another
             // library's or a caller's object; an unresolved plain name (an import numgil does not
             // follow, a callback parameter) is given the benefit of the doubt.
-            Value::Unknown => !matches!(&*call.func, Expr::Attribute(_)),
+            Value::Unknown => match &*call.func {
+                Expr::Attribute(_) => false,
+                // `transform = getattr(est, method)`: a method by another name.
+                Expr::Name(n) => !self.methods_by_name.contains(&n.id.as_str()),
+                _ => true,
+            },
             _ => true,
         });
         self.found = !judged;

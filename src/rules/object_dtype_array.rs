@@ -1,8 +1,11 @@
 //! ## What it does
 //! Flags creating `dtype=object` arrays (`dtype=object`, `"O"`, `np.object_`,
-//! `.astype(object)`) and computing on known object arrays (arithmetic, reductions, and scans
-//! such as `np.argwhere` or `np.nonzero` that test every element) in code that runs in a
-//! thread task.
+//! `.astype(object)`) and computing on known object arrays (arithmetic, comparisons,
+//! reductions, and scans such as `np.argwhere` or `np.nonzero` that test every element) in
+//! code that runs in a thread task. With `--scope everywhere`, outside tasks, only computing on
+//! object arrays and converting numeric arrays to objects are reported: an object array built
+//! as a container of ragged parts (`np.empty(n, dtype=object)` filled with blocks) runs no
+//! per-element work.
 //!
 //! ## Why is this bad?
 //! An object array holds pointers to Python objects: every element operation is a Python-level

@@ -4,6 +4,15 @@
 //! arrays, or iterables of arrays, to the tasks. Reported at the launcher call, whatever the
 //! scope.
 //!
+//! Not reported where processes are the right tool, judged by walking the tasks (and what they
+//! call, three calls deep) with the per-element rules: a task that holds the GIL itself (a
+//! Python loop over elements, `np.vectorize`, object arrays, chains of tiny numpy calls, a
+//! `scipy.sparse.csgraph` search), that hands its arrays to another library's functions or
+//! objects (`estimator.fit(X, y)`: numgil cannot tell whether they release the GIL), or that
+//! writes into an array it is given (`X *= signs`: threads would share it and race). A task
+//! wrapped in a closure, such as mne's `parallel_func(func, n_jobs)` returning
+//! `delayed(run_verbose)`, is judged by the function the launching code passed in.
+//!
 //! ## Why is this bad?
 //! Every array sent to a process is pickled, copied through a pipe and unpickled on the other
 //! side, and results come back the same way. For numpy work that releases the GIL, threads run
