@@ -339,6 +339,7 @@ fn bench(args: BenchArgs) -> Result<u8, Failure> {
         threads,
         load,
         results,
+        merged: Vec::new(),
     };
     let failed: Vec<&str> = profile
         .results
@@ -399,7 +400,12 @@ fn bench(args: BenchArgs) -> Result<u8, Failure> {
             "host profile not saved: measured under load (close other work and rerun, or pass --allow-busy to save it anyway)"
         );
     } else if !args.check_only {
-        match profile.save() {
+        // A run of some kernels only adds to the profile this host already has.
+        let merged = match HostProfile::load_for_this_host() {
+            Some(earlier) if !args.rule.is_empty() => profile.clone().merged_into(earlier),
+            _ => None,
+        };
+        match merged.as_ref().unwrap_or(&profile).save() {
             Ok(path) => eprintln!("host profile saved to {}", path.display()),
             Err(e) => eprintln!("numgil: warning: {e}"),
         }

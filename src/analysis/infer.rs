@@ -1246,7 +1246,12 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
                 let max_left = (ndim + added).saturating_sub(dropped);
                 let min_left = max_left.saturating_sub(uncertain);
                 if uncertain == 0 {
-                    if max_left == 0 { Value::ArrayScalar } else { Value::array(info.dtype, Some(max_left)) }
+                    if max_left == 0 {
+                        Value::ArrayScalar
+                    } else {
+                        let dims = info.shape.and_then(|shape| indexed_dims(shape.dims(), &items));
+                        Value::shaped_array(info.dtype, Some(max_left), None, dims.as_deref())
+                    }
                 } else if min_left >= 1 {
                     Value::array(info.dtype, None)
                 } else {
@@ -1597,6 +1602,69 @@ pub fn join_all(values: impl IntoIterator<Item = Value>) -> Value {
 /// Where a binding's statement is complete: after the value of an assignment (`x = x + 1`
 /// reads the earlier `x`), at the end of the bound name otherwise. Bindings whose end numgil
 /// does not know (opaque ones, `for` targets, `with` targets) never overwrite for a read.
+/// The axis lengths left by indexing an array of `dims` with `items` (integers, slices of
+/// literal bounds, `None`), or `None` where a slice's bounds are not literals. Integer items
+/// are known to be scalars here (the caller checked).
+fn indexed_dims(dims: &[u64], items: &[&Expr]) -> Option<Vec<u64>> {
+    let mut out = Vec::new();
+    let mut axis = 0;
+    for item in items {
+        match item {
+            Expr::NoneLiteral(_) => out.push(1),
+            Expr::Slice(sl) => {
+                let d = *dims.get(axis)?;
+                out.push(slice_len(d, sl.lower.as_deref(), sl.upper.as_deref(), sl.step.as_deref())?);
+                axis += 1;
+            }
+            Expr::Attribute(a) if a.attr.as_str() == "newaxis" => out.push(1),
+            _ => axis += 1,
+        }
+    }
+    out.extend_from_slice(dims.get(axis..)?);
+    Some(out)
+}
+
+/// How many positions `[lower:upper:step]` picks from an axis of length `len` (Python's rules
+/// for negative and out-of-range bounds); `None` unless every given bound is an int literal.
+fn slice_len(len: u64, lower: Option<&Expr>, upper: Option<&Expr>, step: Option<&Expr>) -> Option<u64> {
+    fn int(e: &Expr) -> Option<i64> {
+        match e {
+            Expr::NumberLiteral(n) => n.value.as_int()?.as_i64(),
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => int(&u.operand).map(|v| -v),
+            _ => None,
+        }
+    }
+    let n = i64::try_from(len).ok()?;
+    let step = match step {
+        Some(e) => int(e)?,
+        None => 1,
+    };
+    if step == 0 {
+        return None;
+    }
+    let clamp = |v: i64, lo: i64, hi: i64| v.clamp(lo, hi);
+    let resolve = |v: i64, lo: i64, hi: i64| clamp(if v < 0 { v + n } else { v }, lo, hi);
+    let (start, stop) = if step > 0 {
+        (
+            lower.map(int).map_or(Some(0), |v| v.map(|v| resolve(v, 0, n)))?,
+            upper.map(int).map_or(Some(n), |v| v.map(|v| resolve(v, 0, n)))?,
+        )
+    } else {
+        (
+            lower.map(int).map_or(Some(n - 1), |v| v.map(|v| resolve(v, -1, n - 1)))?,
+            upper.map(int).map_or(Some(-1), |v| v.map(|v| resolve(v, -1, n - 1)))?,
+        )
+    };
+    let count = if step > 0 {
+        if stop > start { (stop - start + step - 1) / step } else { 0 }
+    } else if start > stop {
+        (start - stop + (-step) - 1) / (-step)
+    } else {
+        0
+    };
+    u64::try_from(count).ok()
+}
+
 fn binding_end(b: &crate::project::scope::Binding) -> ruff_text_size::TextSize {
     use ruff_text_size::Ranged as _;
     match &b.kind {
@@ -1619,6 +1687,7 @@ pub fn refine(declared: Value, flow: Value) -> Value {
             dtype: if d.dtype == Dtype::Unknown { f.dtype } else { d.dtype },
             ndim: d.ndim.or(f.ndim),
             size: d.size.or(f.size),
+            shape: d.shape.or(f.shape).filter(|s| d.ndim.or(f.ndim).is_none_or(|n| usize::from(n) == s.dims().len())),
         }),
         (Value::List(d), Value::List(f)) => Value::list_of(refine((**d).clone(), (**f).clone())),
         (Value::List(d), Value::Iter(f)) | (Value::Iter(d), Value::Iter(f) | Value::List(f)) => {

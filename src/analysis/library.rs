@@ -65,7 +65,9 @@ pub fn instance_of_type(q: &str) -> Value {
 
 pub fn array_attribute(info: ArrayInfo, attr: &str) -> Value {
     match attr {
-        "T" | "mT" | "real" | "imag" | "base" => Value::Array(info),
+        "T" => Value::Array(ArrayInfo { shape: info.shape.and_then(|s| s.reversed()), ..info }),
+        "mT" => Value::Array(ArrayInfo { shape: info.shape.and_then(|s| s.last_two_swapped()), ..info }),
+        "real" | "imag" | "base" => Value::Array(info),
         "flat" => Value::iter_of(Value::ArrayScalar),
         "shape" | "strides" => Value::Tuple(match info.ndim {
             Some(n) => std::iter::repeat_n(Value::PyScalar, n as usize).collect(),
@@ -110,7 +112,8 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
             };
             // Elementwise on arrays of one size keeps it (broadcasting is not followed).
             let size = if a.size == b.size { a.size } else { None };
-            Value::sized_array(dtype, ndim, size)
+            let dims = if a.shape == b.shape { a.shape } else { None };
+            Value::shaped_array(dtype, ndim, size, dims.as_ref().map(|s| s.dims()))
         }
         (Value::Array(a), other) | (other, Value::Array(a)) => {
             if op == Operator::MatMult {
@@ -121,8 +124,8 @@ pub fn binop(l: &Value, op: Operator, r: &Value) -> Value {
             }
             // Object arrays stay object arrays whatever they are combined with.
             let dtype = if a.object() { Dtype::Object } else { Dtype::Unknown };
-            let size = if other.is_known_scalar() { a.size } else { None };
-            Value::sized_array(dtype, a.ndim, size)
+            let (size, dims) = if other.is_known_scalar() { (a.size, a.shape) } else { (None, None) };
+            Value::shaped_array(dtype, a.ndim, size, dims.as_ref().map(|s| s.dims()))
         }
         (x, y) if x.is_known_scalar() && y.is_known_scalar() => scalar_join(x, y),
         (Value::List(a), Value::List(b)) if op == Operator::Add => Value::List(Arc::new(a.join(b))),
@@ -237,6 +240,19 @@ pub fn literal_elements(e: &Expr, depth: u32) -> Option<u64> {
         return None;
     }
     items.iter().map(|i| literal_elements(i, depth + 1)).sum()
+}
+
+/// The axis lengths of a literal shape argument: `(2, 1000)`, `[64, 64]`, `1000`.
+pub fn literal_dims(e: Option<&Expr>) -> Option<Vec<u64>> {
+    let dim = |e: &Expr| match e {
+        Expr::NumberLiteral(n) => n.value.as_int().and_then(|i| i.as_u64()),
+        _ => None,
+    };
+    match e? {
+        Expr::Tuple(t) => t.elts.iter().map(dim).collect(),
+        Expr::List(l) => l.elts.iter().map(dim).collect(),
+        other => dim(other).map(|d| vec![d]),
+    }
 }
 
 pub fn literal_size(e: Option<&Expr>) -> Option<u64> {
@@ -523,12 +539,14 @@ fn numpy_call<'a>(ev: &mut Evaluator<'a, '_, '_>, name: &str, call: &'a ast::Exp
     let first_val = |ev: &mut Evaluator<'a, '_, '_>| first.map(|e| ev.eval(e)).unwrap_or_default();
     match name {
         "zeros" | "ones" | "empty" => {
-            let ndim = ndim_of_shape(ev, arg(call, 0, "shape"));
-            Value::sized_array(dtype_arg(ev, call, 1), ndim, literal_size(arg(call, 0, "shape")))
+            let shape = arg(call, 0, "shape");
+            let ndim = ndim_of_shape(ev, shape);
+            Value::shaped_array(dtype_arg(ev, call, 1), ndim, literal_size(shape), literal_dims(shape).as_deref())
         }
         "full" => {
-            let ndim = ndim_of_shape(ev, arg(call, 0, "shape"));
-            Value::sized_array(dtype_arg(ev, call, 2), ndim, literal_size(arg(call, 0, "shape")))
+            let shape = arg(call, 0, "shape");
+            let ndim = ndim_of_shape(ev, shape);
+            Value::shaped_array(dtype_arg(ev, call, 2), ndim, literal_size(shape), literal_dims(shape).as_deref())
         }
         "zeros_like" | "ones_like" | "empty_like" | "full_like" => {
             let ndim = match first_val(ev) {
@@ -893,8 +911,8 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
                 Value::PyScalar
             } else {
                 let dims: Option<Vec<u64>> = call.arguments.args.iter().map(|e| literal_size(Some(e))).collect();
-                let size = dims.and_then(|d| d.into_iter().try_fold(1u64, u64::checked_mul));
-                Value::sized_array(Dtype::Numeric, Some(n as u8), size)
+                let size = dims.as_ref().and_then(|d| d.iter().try_fold(1u64, |acc, &x| acc.checked_mul(x)));
+                Value::shaped_array(Dtype::Numeric, Some(n as u8), size, dims.as_deref())
             }
         }
         "permutation" => Value::array(Dtype::Unknown, None),
@@ -910,7 +928,7 @@ fn random_call<'a>(ev: &mut Evaluator<'a, '_, '_>, m: &str, call: &'a ast::ExprC
                 }
                 Some(e) => {
                     let ndim = ndim_of_shape(ev, Some(e));
-                    Value::sized_array(Dtype::Numeric, ndim, literal_size(Some(e)))
+                    Value::shaped_array(Dtype::Numeric, ndim, literal_size(Some(e)), literal_dims(Some(e)).as_deref())
                 }
             },
             None => Value::Unknown,

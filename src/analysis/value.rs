@@ -28,13 +28,68 @@ pub struct ArrayInfo {
     /// The element count, where the code states it (`np.zeros(1000)`, `rng.random((64, 64))`,
     /// and what elementwise arithmetic keeps of it): what a finding's size is judged on.
     pub size: Option<u64>,
+    /// Every axis's length, where the code states them all (`np.random.randn(2, 1000)`), so
+    /// that indexing and iterating keep the size: `data[0, :]` is 1,000 elements. When known,
+    /// `ndim` and `size` agree with it.
+    pub shape: Option<Shape>,
+}
+
+/// The lengths of an array's axes, at most [`Shape::MAX_AXES`] of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape {
+    dims: [u64; Shape::MAX_AXES],
+    len: u8,
+}
+
+impl Shape {
+    pub const MAX_AXES: usize = 4;
+
+    pub fn new(dims: &[u64]) -> Option<Shape> {
+        if dims.len() > Self::MAX_AXES {
+            return None;
+        }
+        let mut out = [0; Self::MAX_AXES];
+        out[..dims.len()].copy_from_slice(dims);
+        Some(Shape { dims: out, len: dims.len() as u8 })
+    }
+
+    pub fn dims(&self) -> &[u64] {
+        &self.dims[..self.len as usize]
+    }
+
+    /// The shape of `a.T`: the axes in reverse order.
+    pub fn reversed(&self) -> Option<Shape> {
+        let mut dims = self.dims().to_vec();
+        dims.reverse();
+        Shape::new(&dims)
+    }
+
+    /// The shape of `a.mT`: the last two axes swapped (unknown below two axes).
+    pub fn last_two_swapped(&self) -> Option<Shape> {
+        let mut dims = self.dims().to_vec();
+        let n = dims.len();
+        if n < 2 {
+            return None;
+        }
+        dims.swap(n - 1, n - 2);
+        Shape::new(&dims)
+    }
+
+    pub fn size(&self) -> Option<u64> {
+        self.dims().iter().try_fold(1u64, |acc, &d| acc.checked_mul(d))
+    }
 }
 
 impl ArrayInfo {
-    pub const UNKNOWN: ArrayInfo = ArrayInfo { dtype: Dtype::Unknown, ndim: None, size: None };
+    pub const UNKNOWN: ArrayInfo = ArrayInfo { dtype: Dtype::Unknown, ndim: None, size: None, shape: None };
 
     pub fn with_ndim(ndim: Option<u8>) -> Self {
-        ArrayInfo { dtype: Dtype::Unknown, ndim, size: None }
+        ArrayInfo { dtype: Dtype::Unknown, ndim, size: None, shape: None }
+    }
+
+    /// An array whose every axis length is known.
+    pub fn shaped(dtype: Dtype, shape: Shape) -> Self {
+        ArrayInfo { dtype, ndim: Some(shape.len), size: shape.size(), shape: Some(shape) }
     }
 
     fn join(self, other: ArrayInfo) -> ArrayInfo {
@@ -42,6 +97,7 @@ impl ArrayInfo {
             dtype: self.dtype.join(other.dtype),
             ndim: if self.ndim == other.ndim { self.ndim } else { None },
             size: if self.size == other.size { self.size } else { None },
+            shape: if self.shape == other.shape { self.shape } else { None },
         }
     }
 }
@@ -151,12 +207,20 @@ impl Value {
     }
 
     pub fn array(dtype: Dtype, ndim: Option<u8>) -> Value {
-        Value::Array(ArrayInfo { dtype, ndim, size: None })
+        Value::Array(ArrayInfo { dtype, ndim, size: None, shape: None })
     }
 
     /// An array whose element count is known.
     pub fn sized_array(dtype: Dtype, ndim: Option<u8>, size: Option<u64>) -> Value {
-        Value::Array(ArrayInfo { dtype, ndim, size })
+        Value::Array(ArrayInfo { dtype, ndim, size, shape: None })
+    }
+
+    /// An array of these axis lengths where they are all known (else of this rank and size).
+    pub fn shaped_array(dtype: Dtype, ndim: Option<u8>, size: Option<u64>, dims: Option<&[u64]>) -> Value {
+        match dims.and_then(Shape::new) {
+            Some(shape) if ndim.is_none_or(|n| n == shape.len) => Value::Array(ArrayInfo::shaped(dtype, shape)),
+            _ => Value::sized_array(dtype, ndim, size),
+        }
     }
 
     pub fn unknown_array() -> Value {
@@ -315,9 +379,13 @@ impl Value {
         match self {
             Value::List(e) | Value::Iter(e) => (**e).clone(),
             Value::Tuple(items) => items.iter().fold(Value::Unbound, |acc, v| acc.join(v)).or_unknown(),
-            Value::Array(info) => match info.ndim {
-                Some(1) => Value::ArrayScalar,
-                Some(n) if n > 1 => Value::array(info.dtype, Some(n - 1)),
+            Value::Array(info) => match (info.ndim, info.shape) {
+                (Some(1), _) => Value::ArrayScalar,
+                // A row of a known shape keeps the rest of it.
+                (Some(n), Some(shape)) if n > 1 => {
+                    Value::shaped_array(info.dtype, Some(n - 1), None, Some(&shape.dims()[1..]))
+                }
+                (Some(n), _) if n > 1 => Value::array(info.dtype, Some(n - 1)),
                 _ => Value::Unknown,
             },
             Value::Str => Value::Str,

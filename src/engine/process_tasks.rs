@@ -57,7 +57,7 @@ pub fn task_work(index: &ProjectIndex, graph: &TaskGraph) -> Vec<TaskWork> {
             if site.threads || !site.data.iter().any(crate::rules::helpers::carries_arrays) {
                 return TaskWork::default();
             }
-            let tasks = task_functions(index, &cx, site);
+            let (tasks, library_tasks) = task_functions(index, &cx, site);
             let writes_inputs = tasks.iter().any(|&f| writes_parameter_in_place(index, f));
             let reached = reach(index, &cx, &tasks);
             // Per-slice callbacks (`np.apply_along_axis`) hand whole rows to numpy: not GIL-bound.
@@ -68,14 +68,17 @@ pub fn task_work(index: &ProjectIndex, graph: &TaskGraph) -> Vec<TaskWork> {
             };
             let foreign = |f: FuncId| walk_unit(&cx, Unit::Function(f), ForeignCalls::default()).found;
             let holds_gil = reached.iter().any(|&f| per_element(f) || foreign(f));
-            TaskWork { holds_gil, writes_inputs }
+            let tasks = tasks.iter().map(|&f| index.func_display(f, Some(site.file))).chain(library_tasks).collect();
+            TaskWork { tasks, holds_gil, writes_inputs }
         })
         .collect()
 }
 
-/// The project functions a site's tasks run (see the module docs for closures).
-fn task_functions(index: &ProjectIndex, cx: &Context, site: &LauncherSite) -> Vec<FuncId> {
+/// The project functions a site's tasks run (see the module docs for closures), and the
+/// library functions passed to a closure in their place (`parallel_func(np.dot, n_jobs)`).
+fn task_functions(index: &ProjectIndex, cx: &Context, site: &LauncherSite) -> (Vec<FuncId>, Vec<String>) {
     let mut out = Vec::new();
+    let mut library = Vec::new();
     for e in &site.entries {
         let info = index.func(e.func);
         let scopes = index.module_scopes(e.func.file);
@@ -83,35 +86,48 @@ fn task_functions(index: &ProjectIndex, cx: &Context, site: &LauncherSite) -> Ve
             Some(ScopeKind::Function(local)) => Some(FuncId { file: e.func.file, local: *local }),
             _ => None,
         };
-        let passed: Vec<FuncId> = match (enclosing, site.from) {
+        let passed_values: Vec<Value> = match (enclosing, site.from) {
             (Some(p), Some(from)) => calls_from(cx, from)
                 .into_iter()
                 .filter(|c| c.to == p)
                 .filter_map(|c| c.args)
                 .flat_map(|(args, kwargs)| args.into_iter().chain(kwargs.into_iter().map(|(_, v)| v)))
-                .flat_map(|v| functions_in(&v))
+                .flat_map(|v| v.alternatives().to_vec())
                 .collect(),
             _ => Vec::new(),
         };
-        if passed.is_empty() {
+        let passed: Vec<FuncId> = passed_values
+            .iter()
+            .filter_map(|a| match a {
+                Value::Function(f) | Value::BoundMethod(f, _) => Some(*f),
+                Value::Partial(p) => match p.func {
+                    Value::Function(f) | Value::BoundMethod(f, _) => Some(f),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let passed_library: Vec<String> = passed_values
+            .iter()
+            .filter_map(|a| match a {
+                Value::Partial(p) => p.func.qualified(),
+                a => a.qualified(),
+            })
+            .filter(|q| GIL_JUDGED.contains(&q.split('.').next().unwrap_or("")))
+            .map(str::to_string)
+            .collect();
+        if passed.is_empty() && passed_library.is_empty() {
             out.push(e.func);
         } else {
             out.extend(passed);
+            library.extend(passed_library);
         }
     }
     out.sort();
     out.dedup();
-    out
-}
-
-fn functions_in(v: &Value) -> Vec<FuncId> {
-    v.alternatives()
-        .iter()
-        .filter_map(|a| match a {
-            Value::Function(f) | Value::BoundMethod(f, _) => Some(*f),
-            _ => None,
-        })
-        .collect()
+    library.sort();
+    library.dedup();
+    (out, library)
 }
 
 fn calls_from(cx: &Context, f: FuncId) -> Vec<crate::analysis::tasks::CallEdge> {

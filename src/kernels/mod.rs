@@ -27,6 +27,7 @@ pub const KERNELS: &[(&str, &str)] = &[
     ("NG202", include_str!("../../rules/NG202.kernel.py")),
     ("NG203", include_str!("../../rules/NG203.kernel.py")),
     ("NG204", include_str!("../../rules/NG204.kernel.py")),
+    ("NG301", include_str!("../../rules/NG301.kernel.py")),
 ];
 
 pub fn has_kernel(code: &str) -> bool {

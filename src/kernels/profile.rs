@@ -19,6 +19,19 @@ pub struct HostProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<RunLoad>,
     pub results: Vec<KernelResult>,
+    /// Kernels measured in a later run on the same host and merged into this one (a kernel
+    /// added after the reference run): which, when, and how busy the machine was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<MergedRun>,
+}
+
+/// A later run on the same host whose results for `kernels` replaced this profile's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MergedRun {
+    pub kernels: Vec<String>,
+    pub date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<RunLoad>,
 }
 
 /// The committed reference run, used when this machine has no profile.
@@ -66,6 +79,37 @@ pub fn this_cpu() -> String {
 }
 
 impl HostProfile {
+    /// This run (of some kernels only, `--rule`) merged into `earlier`, a profile of the same
+    /// host, numpy and thread counts: `earlier` keeps its other kernels' results, this run's
+    /// replace those it measured, and `merged` records when and under what load they were
+    /// taken. `None` when the two runs cannot be merged (another CPU, numpy version or set of
+    /// thread counts, or a different mode).
+    pub fn merged_into(self, mut earlier: HostProfile) -> Option<HostProfile> {
+        if earlier.env.cpu != self.env.cpu
+            || earlier.env.numpy != self.env.numpy
+            || earlier.threads != self.threads
+            || earlier.mode != self.mode
+        {
+            return None;
+        }
+        let mut kernels: Vec<String> = self.results.iter().map(|r| r.rule.clone()).collect();
+        kernels.dedup();
+        earlier.results.retain(|r| !kernels.contains(&r.rule));
+        earlier.results.extend(self.results);
+        earlier.results.sort_by(|a, b| a.rule.cmp(&b.rule).then(a.size.cmp(&b.size)));
+        for m in &mut earlier.merged {
+            m.kernels.retain(|k| !kernels.contains(k));
+        }
+        earlier.merged.retain(|m| !m.kernels.is_empty());
+        earlier.merged.push(MergedRun { kernels, date: self.date, load: self.load });
+        Some(earlier)
+    }
+
+    /// The later run a kernel's results come from, if they were merged in.
+    pub fn merged_run(&self, kernel: &str) -> Option<&MergedRun> {
+        self.merged.iter().find(|m| m.kernels.iter().any(|k| k == kernel))
+    }
+
     pub fn file_name(&self) -> String {
         format!("{}-numpy-{}.json", slug(&self.env.cpu), slug(&self.env.numpy))
     }
@@ -274,4 +318,50 @@ fn elements(n: u64) -> String {
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(rule: &str, size: u64, speedup: f64) -> KernelResult {
+        serde_json::from_value(serde_json::json!({
+            "rule": rule, "size": size, "check": "ok", "speedup": {"2": speedup}
+        }))
+        .unwrap()
+    }
+
+    fn profile(date: &str, results: Vec<KernelResult>) -> HostProfile {
+        HostProfile {
+            env: HostEnv { cpu: "cpu".into(), numpy: "2.4".into(), ..HostEnv::default() },
+            date: date.into(),
+            mode: "full".into(),
+            threads: vec![1, 2],
+            load: None,
+            results,
+            merged: Vec::new(),
+        }
+    }
+
+    /// `numgil bench --rule NG301` adds to the host's profile instead of replacing it: the other
+    /// kernels' results stay, NG301's are the new run's, and the merge is recorded.
+    #[test]
+    fn a_run_of_some_kernels_merges_into_the_earlier_profile() {
+        let earlier = profile("d1", vec![result("NG101", 100, 2.0), result("NG301", 6000, 9.0)]);
+        let later = profile("d2", vec![result("NG301", 6000, 27.0), result("NG301", 60000, 21.0)]);
+        let merged = later.clone().merged_into(earlier.clone()).expect("same host");
+        let rows: Vec<(&str, u64, f64)> =
+            merged.results.iter().map(|r| (r.rule.as_str(), r.size.unwrap(), r.speedup["2"])).collect();
+        assert_eq!(rows, vec![("NG101", 100, 2.0), ("NG301", 6000, 27.0), ("NG301", 60000, 21.0)]);
+        assert_eq!(merged.date, "d1");
+        assert_eq!(merged.merged_run("NG301").map(|m| m.date.as_str()), Some("d2"));
+        assert!(merged.merged_run("NG101").is_none());
+        // Another numpy, or other thread counts: not the same measurement, nothing merged.
+        let mut other = later.clone();
+        other.env.numpy = "1.26".into();
+        assert!(other.merged_into(earlier.clone()).is_none());
+        let mut other = later;
+        other.threads = vec![1, 2, 4];
+        assert!(other.merged_into(earlier).is_none());
+    }
 }

@@ -86,6 +86,18 @@ pub fn measured(code: &str) -> Option<String> {
             continue;
         }
         any = true;
+        if let Some(m) = reference.merged_run(id) {
+            let load = m
+                .load
+                .as_ref()
+                .and_then(|l| l.foreign_mean.map(|f| format!("; other processes kept {f:.2} cores busy on average")))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "\nKernel `{id}` was added after that run: its rows come from `numgil bench --rule {id} --threads {}` on the same host, {}{load}, merged into the reference.\n",
+                threads.join(","),
+                m.date,
+            ));
+        }
         s.push_str(&format!(
             "\nKernel [`rules/{id}.kernel.py`]({id}.kernel.py):\n\n| n | before | after | speedup @1 | speedup @{max_t} | scaling @{max_t} before → after |\n|---|---|---|---|---|---|\n"
         ));

@@ -47,8 +47,20 @@ pub static META: RuleMeta = RuleMeta {
     source: include_str!("process_pool_array_transfer.rs"),
 };
 
-pub fn message(launcher: &str) -> String {
-    format!("`{launcher}` pickles numpy arrays to send them to worker processes")
+/// `tasks`: how the tasks the site runs are named in reports (closures resolved), at most a few.
+pub fn message(launcher: &str, tasks: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let names = tasks.iter().take(SHOWN).map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+    let more = if tasks.len() > SHOWN { format!(" and {} more", tasks.len() - SHOWN) } else { String::new() };
+    match tasks.len() {
+        0 => format!("`{launcher}` pickles numpy arrays to send them to worker processes"),
+        1 => format!(
+            "`{launcher}` pickles numpy arrays to send them to worker processes, for a task ({names}) whose numpy work threads could run without copies"
+        ),
+        _ => format!(
+            "`{launcher}` pickles numpy arrays to send them to worker processes, for tasks ({names}{more}) whose numpy work threads could run without copies"
+        ),
+    }
 }
 
 pub fn fix_title() -> String {
@@ -57,8 +69,11 @@ pub fn fix_title() -> String {
 }
 
 /// What one process site's tasks do, as the engine finds by walking them with the rules.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskWork {
+    /// The functions the site's tasks run, as reports name them (a closure's entry is the
+    /// function the launching code passed in).
+    pub tasks: Vec<String>,
     /// A per-element rule fires in a task or in a function it calls: processes are right.
     pub holds_gil: bool,
     /// A task writes into an array it is given: threads would share it and race.
@@ -77,7 +92,15 @@ pub fn check(index: &ProjectIndex, graph: &TaskGraph, work: &[TaskWork]) -> Vec<
             continue;
         }
         let source = &index.modules[site.file as usize].source;
-        out.push(Diagnostic::at(&META, source, site.file, site.range, message(&site.launcher), Some(fix_title())));
+        let tasks = work.get(i).map(|w| w.tasks.as_slice()).unwrap_or_default();
+        out.push(Diagnostic::at(
+            &META,
+            source,
+            site.file,
+            site.range,
+            message(&site.launcher, tasks),
+            Some(fix_title()),
+        ));
     }
     out
 }

@@ -47,6 +47,7 @@
 use super::helpers::callee_name;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
 use crate::analysis::value::Value;
+use ruff_python_ast::visitor::{Visitor, walk_expr};
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
@@ -118,8 +119,8 @@ impl Rule for PythonLoopOverArray {
             checker.report(&META, header, message(false), Some(fix_title(v)), None).size = size;
             return;
         }
-        if pixel_loop(checker, f) {
-            checker.report(&META, header, message(true), Some(fix_title(None)), None).whole_array = true;
+        if let Some(whole_array) = pixel_loop(checker, f) {
+            checker.report(&META, header, message(true), Some(fix_title(None)), None).whole_array = whole_array;
             return;
         }
         let Some(index) = indexed_loop(checker, f) else { return };
@@ -248,11 +249,13 @@ fn target_names<'a>(target: &'a Expr, out: &mut Vec<&'a str>) {
 /// `for y in range(...): for x in range(...): ... img[y, x] ...` (or `img[y][x]`, `img[x + dx, y]`):
 /// nested `range` loops that index a numpy array with both loop variables, one element (or
 /// one pixel) per iteration, and call no project function per element (a grid of heavy
-/// per-cell work is not a per-element loop).
-fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> bool {
-    let Expr::Name(_) = &*f.target else { return false };
+/// per-cell work is not a per-element loop). `Some(true)` when the nest covers the whole array
+/// (every pixel), `Some(false)` for a triangle (`for k ...: for j in range(k)`), whose extent
+/// the array's size decides.
+fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> Option<bool> {
+    let Expr::Name(_) = &*f.target else { return None };
     if !is_range(checker, &f.iter) {
-        return false;
+        return None;
     }
     for s in &f.body {
         let Stmt::For(inner) = s else { continue };
@@ -270,8 +273,13 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         {
             continue;
         }
+        // `for k in range(n): for j in range(k)`: a triangle of a matrix (a factorisation's
+        // update, a covariance's lower half), not a pass over a whole image: still a Python
+        // loop per element, but what it covers is the matrix's size, which the code must say.
+        let triangle = matches!((&*f.target, &*inner.iter), (Expr::Name(outer), Expr::Call(c))
+            if c.arguments.args.iter().any(|a| mentions_name_anywhere(a, outer.id.as_str())));
         // The pixel loop is the innermost pair: `for i: for h: for w: img[w, h]` is `h`, `w`.
-        if pixel_loop(checker, inner) {
+        if pixel_loop(checker, inner).is_some() {
             continue;
         }
         let mut subscripts = Vec::new();
@@ -283,10 +291,10 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         }
         let ranks = least_ranks(&subscripts);
         if subscripts.into_iter().any(|e| indexes_element_with(checker, e, var.id.as_str(), &ranks)) {
-            return true;
+            return Some(!triangle);
         }
     }
-    false
+    None
 }
 
 fn is_range<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr) -> bool {
@@ -301,11 +309,16 @@ fn collect_body<'a>(
     out: &mut Vec<&'a Expr>,
     calls: &mut bool,
 ) {
+    // `branches[i][j]._to_array()`: an element whose attributes are used is an object (a
+    // Python object in an object array, or a list's item), not a number.
+    let mut objects = Vec::new();
     super::helpers::for_each_expr(checker, body, &mut |checker, e| match e {
         Expr::Subscript(_) => out.push(e),
+        Expr::Attribute(a) if matches!(&*a.value, Expr::Subscript(_)) => objects.push(a.value.range()),
         Expr::Call(c) if calls_project_code(checker, c) => *calls = true,
         _ => {}
     });
+    out.retain(|e| !objects.contains(&e.range()));
 }
 
 /// The least rank each named array must have, from the subscripts the body writes on it:
@@ -356,6 +369,25 @@ fn indexes_element_with<'a>(
     let Value::Array(a) = checker.value(base) else { return false };
     let rank = a.ndim.map_or(shown.max(picked), usize::from).max(shown);
     rank >= picked && rank <= picked + 1
+}
+
+/// Whether `name` occurs anywhere in `e`.
+fn mentions_name_anywhere(e: &Expr, name: &str) -> bool {
+    struct Finder<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            if matches!(e, Expr::Name(n) if n.id.as_str() == self.name) {
+                self.found = true;
+            }
+            walk_expr(self, e);
+        }
+    }
+    let mut f = Finder { name, found: false };
+    f.visit_expr(e);
+    f.found
 }
 
 /// An index that picks one position: a name, an integer, or arithmetic on them.
