@@ -85,12 +85,7 @@ impl Rule for PythonCallbackUfunc {
                 "piecewise" if piecewise_has_callable(checker, call) => message("`np.piecewise` with Python functions"),
                 _ => return,
             };
-            // `np.vectorize(func)` of the enclosing function's own parameter passes a caller's
-            // callback through (xarray's `apply_ufunc(vectorize=True)` machinery): what it costs
-            // is the caller's to see, at a call that states the data.
-            let passes_through = matches!(f.as_str(), "vectorize" | "frompyfunc")
-                && call.arguments.args.first().is_some_and(|e| is_enclosing_parameter(checker, e));
-            checker.report(&META, call.range(), message, Some(fix_title()), None).whole_array = !passes_through;
+            checker.report(&META, call.range(), message, Some(fix_title()), None).whole_array = true;
             return;
         }
         if vectorizing_apply_ufunc(checker, call) {
@@ -159,21 +154,6 @@ fn apply_along_axis_callback<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'
         Some(e) => is_python_callable(checker, e),
         None => false,
     }
-}
-
-/// Whether `e` names a parameter of the function being walked.
-fn is_enclosing_parameter(checker: &Checker<'_, '_, '_, '_>, e: &Expr) -> bool {
-    let Expr::Name(n) = e else { return false };
-    let Some(frame) = checker.ev.frames.last() else { return false };
-    let index = checker.ev.cx.index;
-    let scopes = index.module_scopes(checker.file);
-    let Some(crate::project::scope::ScopeKind::Function(local)) =
-        scopes.scopes.get(frame.scope as usize).map(|s| &s.kind)
-    else {
-        return false;
-    };
-    let f = crate::project::index::FuncId { file: checker.file, local: *local };
-    index.func(f).params().iter().any(|p| p.name.as_str() == n.id.as_str())
 }
 
 /// A lambda, or a name or attribute bound to a project function or bound method (or a
