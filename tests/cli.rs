@@ -563,3 +563,38 @@ fn everywhere_hides_unsized_findings_outside_tasks_and_fix_leaves_them() {
     run(&["--fix", "--unsafe-fixes", "--include-small"]);
     assert!(std::fs::read_to_string(&file).unwrap().contains("np.max(x)"), "a shown finding is fixed");
 }
+
+/// Shapes flow from literal constructor dims through subscripts: a row of `randn(2, 1000)`
+/// has 1000 elements, so a loop over it and `sum` of it are reported outside tasks, while a
+/// row of its `.T` has 2 elements, where `np.sum` is slower than the builtin (hidden).
+#[test]
+fn everywhere_sizes_rows_from_literal_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "import numpy as np\n\n\ndef test():\n    data = np.random.randn(2, 1000)\n    total = 0.0\n    for ii in data[0, :]:\n        total += ii * 2.0\n    return total + sum(data[1, :]) + sum(data.T[5])\n";
+    std::fs::write(dir.path().join("lib.py"), text).unwrap();
+    let out = numgil()
+        .current_dir(dir.path())
+        .args(["check", "--scope", "everywhere", "--output-format", "concise", "lib.py"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("lib.py:7:5: NG102"), "{stdout}");
+    assert!(stdout.contains("lib.py:9:20: NG101"), "{stdout}");
+    assert!(!stdout.contains("lib.py:9:38: NG101"), "{stdout}");
+}
+
+/// NG301 names the task a process pool runs, through a closure factory and a library
+/// function included (`parallel_func(np.dot, n_jobs)`, as mne writes it).
+#[test]
+fn process_pool_finding_names_library_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "from joblib import Parallel, delayed\nimport numpy as np\n\n\ndef parallel_func(func, n_jobs):\n    def run_verbose(*args, **kwargs):\n        return func(*args, **kwargs)\n\n    return Parallel(n_jobs=n_jobs), delayed(run_verbose)\n\n\ndef grams(epochs, n_jobs):\n    parallel, p_fun = parallel_func(np.dot, n_jobs)\n    return parallel(p_fun(e, e.T) for e in np.array_split(epochs, n_jobs))\n";
+    std::fs::write(dir.path().join("job.py"), text).unwrap();
+    let out = numgil()
+        .current_dir(dir.path())
+        .args(["check", "--output-format", "concise", "job.py"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("NG301") && stdout.contains("for a task (`numpy.dot`)"), "{stdout}");
+}
