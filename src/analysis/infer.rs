@@ -154,6 +154,18 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
         self.cx.index
     }
 
+    /// Whether `name` is a parameter of the innermost function being walked.
+    pub fn is_parameter_of_walked_function(&self, name: &str) -> bool {
+        let Some(frame) = self.frames.last() else { return false };
+        let Some(crate::project::scope::ScopeKind::Function(local)) =
+            self.scopes().scopes.get(frame.scope as usize).map(|s| &s.kind)
+        else {
+            return false;
+        };
+        let f = FuncId { file: self.file, local: *local };
+        self.index().func(f).params().iter().any(|p| p.name.as_str() == name)
+    }
+
     fn scopes(&self) -> &'p crate::project::scope::ModuleScopes<'a> {
         self.cx.index.module_scopes(self.file)
     }

@@ -228,12 +228,15 @@ impl<'a> Hooks<'a> for ForeignCalls<'a> {
         let judged = callee.alternatives().iter().all(|v| match v {
             Value::External(q) | Value::ExternalInstance(q) => GIL_JUDGED.contains(&q.split('.').next().unwrap_or("")),
             // An unresolved method of an object (`est.fit`, `stat_fun.from_signs`) is another
-            // library's or a caller's object; an unresolved plain name (an import numgil does not
-            // follow, a callback parameter) is given the benefit of the doubt.
+            // library's or a caller's object, and so is a callback parameter the task calls with
+            // arrays (mne's `scoring(est, X[..., ii], y)`); an unresolved plain name otherwise (an
+            // import numgil does not follow) is given the benefit of the doubt.
             Value::Unknown => match &*call.func {
                 Expr::Attribute(_) => false,
                 // `transform = getattr(est, method)`: a method by another name.
-                Expr::Name(n) => !self.methods_by_name.contains(&n.id.as_str()),
+                Expr::Name(n) => {
+                    !self.methods_by_name.contains(&n.id.as_str()) && !ev.is_parameter_of_walked_function(n.id.as_str())
+                }
                 _ => true,
             },
             _ => true,
