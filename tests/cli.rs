@@ -564,20 +564,28 @@ fn everywhere_hides_unsized_findings_outside_tasks_and_fix_leaves_them() {
     assert!(std::fs::read_to_string(&file).unwrap().contains("np.max(x)"), "a shown finding is fixed");
 }
 
+/// `numgil check --output-format concise <extra> <name>` on one file holding `text`, in a
+/// fresh directory: its stdout.
+fn concise_check_of_one_file(name: &str, text: &str, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    let out = numgil()
+        .current_dir(dir.path())
+        .args(["check", "--output-format", "concise"])
+        .args(extra)
+        .arg(name)
+        .output()
+        .expect("runs");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 /// Shapes flow from literal constructor dims through subscripts: a row of `randn(2, 1000)`
 /// has 1000 elements, so a loop over it and `sum` of it are reported outside tasks, while a
 /// row of its `.T` has 2 elements, where `np.sum` is slower than the builtin (hidden).
 #[test]
 fn everywhere_sizes_rows_from_literal_shapes() {
-    let dir = tempfile::tempdir().unwrap();
     let text = "import numpy as np\n\n\ndef test():\n    data = np.random.randn(2, 1000)\n    total = 0.0\n    for ii in data[0, :]:\n        total += ii * 2.0\n    return total + sum(data[1, :]) + sum(data.T[5])\n";
-    std::fs::write(dir.path().join("lib.py"), text).unwrap();
-    let out = numgil()
-        .current_dir(dir.path())
-        .args(["check", "--scope", "everywhere", "--output-format", "concise", "lib.py"])
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = concise_check_of_one_file("lib.py", text, &["--scope", "everywhere"]);
     assert!(stdout.contains("lib.py:7:5: NG102"), "{stdout}");
     assert!(stdout.contains("lib.py:9:20: NG101"), "{stdout}");
     assert!(!stdout.contains("lib.py:9:38: NG101"), "{stdout}");
@@ -587,14 +595,7 @@ fn everywhere_sizes_rows_from_literal_shapes() {
 /// function included (`parallel_func(np.dot, n_jobs)`, as mne writes it).
 #[test]
 fn process_pool_finding_names_library_tasks() {
-    let dir = tempfile::tempdir().unwrap();
     let text = "from joblib import Parallel, delayed\nimport numpy as np\n\n\ndef parallel_func(func, n_jobs):\n    def run_verbose(*args, **kwargs):\n        return func(*args, **kwargs)\n\n    return Parallel(n_jobs=n_jobs), delayed(run_verbose)\n\n\ndef grams(epochs, n_jobs):\n    parallel, p_fun = parallel_func(np.dot, n_jobs)\n    return parallel(p_fun(e, e.T) for e in np.array_split(epochs, n_jobs))\n";
-    std::fs::write(dir.path().join("job.py"), text).unwrap();
-    let out = numgil()
-        .current_dir(dir.path())
-        .args(["check", "--output-format", "concise", "job.py"])
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = concise_check_of_one_file("job.py", text, &[]);
     assert!(stdout.contains("NG301") && stdout.contains("for a task (`numpy.dot`)"), "{stdout}");
 }
