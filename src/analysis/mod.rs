@@ -8,6 +8,7 @@ pub mod callgraph;
 pub mod flow;
 pub mod infer;
 pub mod library;
+pub mod names;
 pub mod numpy_returns;
 pub mod project_facts;
 pub mod pytest_injection;

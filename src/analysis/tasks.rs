@@ -39,6 +39,10 @@ pub struct LauncherSite {
     /// The pool's worker count where its constructor states it (every pool the receiver may
     /// be agrees): a one-worker pool runs its tasks one at a time.
     pub workers: Option<u32>,
+    /// The tasks are a few coarse chunks: the mapped iterable splits the data into pieces
+    /// (`np.array_split(x, n_jobs)`) or lists a few arrays (`[lhs, rhs]`), so each element
+    /// crosses to a worker once, in one of a handful of tasks.
+    pub few_chunks: bool,
 }
 
 /// Positional and keyword argument values of a call.
@@ -113,6 +117,7 @@ impl DiscoveryHooks {
             data: Vec::new(),
             forwards: None,
             workers: None,
+            few_chunks: false,
         });
     }
 
@@ -150,6 +155,7 @@ impl DiscoveryHooks {
             data: args,
             forwards: None,
             workers: None,
+            few_chunks: false,
         });
     }
 }
@@ -318,6 +324,67 @@ fn iterated_arrays<'a>(ev: &mut Evaluator<'a, '_, '_>, iterables: &'a [Expr]) ->
     out
 }
 
+/// At most this many arrays listed literally as a map's iterable count as a few chunks.
+const FEW_LISTED: usize = 4;
+
+/// Whether a mapped iterable (or the generator feeding `joblib.Parallel`) splits the data into
+/// a few coarse chunks: `np.array_split(x, n_jobs)` and the other `numpy` splits (also through
+/// an alias, `nas = np.array_split`), `zip` or `enumerate` of such splits, or a literal list of
+/// at most [`FEW_LISTED`] items.
+fn splits_into_few_chunks<'a>(ev: &mut Evaluator<'a, '_, '_>, iterable: &'a Expr) -> bool {
+    let source = match iterable {
+        Expr::Generator(g) => g.generators.first().map(|g| &g.iter),
+        Expr::ListComp(c) => c.generators.first().map(|g| &g.iter),
+        e => Some(e),
+    };
+    let Some(source) = source else { return false };
+    match source {
+        Expr::List(l) => (1..=FEW_LISTED).contains(&l.elts.len()) && !l.elts.iter().any(Expr::is_starred_expr),
+        Expr::Tuple(t) => (1..=FEW_LISTED).contains(&t.elts.len()) && !t.elts.iter().any(Expr::is_starred_expr),
+        Expr::Call(c) => {
+            let callee = ev.eval(&c.func);
+            match callee.qualified() {
+                Some("numpy.array_split" | "numpy.split" | "numpy.hsplit" | "numpy.vsplit" | "numpy.dsplit") => true,
+                Some("builtins.zip" | "builtins.enumerate") => {
+                    let args = &c.arguments.args;
+                    !args.is_empty() && args.iter().any(|a| splits_into_few_chunks(ev, a))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Elements an array handed whole to every task must reach to count as large (800 kB of
+/// float64): copying it into each of the workers is then a cost of its own.
+const LARGE_BROADCAST: u64 = 100_000;
+
+/// `parallel(p_fun(X, p) for p in np.array_split(perms, n_jobs))`: whether a task call in the
+/// generator also gets an array that does not depend on the loop, known to hold at least
+/// [`LARGE_BROADCAST`] elements: every task receives its own copy of it.
+fn broadcasts_large_array<'a>(ev: &mut Evaluator<'a, '_, '_>, items: &'a Expr) -> bool {
+    let (elt, generators) = match items {
+        Expr::Generator(g) => (&*g.elt, &g.generators),
+        Expr::ListComp(c) => (&*c.elt, &c.generators),
+        _ => return false,
+    };
+    let Expr::Call(call) = elt else { return false };
+    let mut targets = Vec::new();
+    for g in generators {
+        crate::analysis::names::target_names(&g.target, &mut targets);
+    }
+    call.arguments
+        .args
+        .iter()
+        .chain(call.arguments.keywords.iter().map(|k| &k.value))
+        .filter(|a| !targets.iter().any(|t| crate::analysis::names::mentions(a, t)))
+        .any(|a| match ev.eval(a) {
+            Value::Array(info) => info.size.is_some_and(|n| n >= LARGE_BROADCAST),
+            _ => false,
+        })
+}
+
 /// The parameter of `from` that `callable` reads, when it is a plain parameter name (not
 /// `self`): the launcher forwards what `from`'s callers pass there.
 fn forwarded_param(ev: &Evaluator, from: Option<FuncId>, callable: &Expr) -> Option<usize> {
@@ -395,7 +462,18 @@ pub fn launcher_site<'a>(
     let args = &call.arguments.args;
     let forwards = |ev: &Evaluator<'a, '_, '_>, callable: Option<&Expr>| forwarded_param(ev, from, callable?);
     let site = |launcher: String, threads: bool, entries: Vec<Entry>, data: Vec<Value>, forwards: Option<usize>| {
-        LauncherSite { file, range: call.range(), launcher, threads, entries, from, data, forwards, workers: None }
+        LauncherSite {
+            file,
+            range: call.range(),
+            launcher,
+            threads,
+            entries,
+            from,
+            data,
+            forwards,
+            workers: None,
+            few_chunks: false,
+        }
     };
     if let Expr::Attribute(attr) = &*call.func
         && (POOL_METHODS.contains(&attr.attr.as_str()) || matches!(attr.attr.as_str(), "run_in_executor" | "compute"))
@@ -485,10 +563,12 @@ pub fn launcher_site<'a>(
                 _ => &[],
             };
             data.extend(iterated_arrays(ev, iterables));
+            let few_chunks = !iterables.is_empty() && iterables.iter().all(|e| splits_into_few_chunks(ev, e));
             let entries = entries_of(ev, &callee, pos, kwargs);
             let fw = forwards(ev, Some(func_expr));
             let mut found = site(format!("{prefix}.{m}"), kind.threads, entries, data, fw);
             found.workers = kind.workers.filter(|w| pools.iter().all(|k| k.workers == Some(*w)));
+            found.few_chunks = few_chunks;
             return Some(found);
         }
     }
@@ -611,7 +691,9 @@ pub fn launcher_site<'a>(
                     entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
                 }
             }
-            Some(site("joblib.Parallel".into(), kind.threads, entries, data, None))
+            let mut found = site("joblib.Parallel".into(), kind.threads, entries, data, None);
+            found.few_chunks = splits_into_few_chunks(ev, items) && !broadcasts_large_array(ev, items);
+            Some(found)
         }
     }
 }

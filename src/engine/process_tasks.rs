@@ -68,8 +68,11 @@ pub fn task_work(index: &ProjectIndex, graph: &TaskGraph) -> Vec<TaskWork> {
             };
             let foreign = |f: FuncId| walk_unit(&cx, Unit::Function(f), ForeignCalls::default()).found;
             let holds_gil = reached.iter().any(|&f| per_element(f) || foreign(f));
+            let heavy = !tasks.is_empty()
+                && library_tasks.is_empty()
+                && (reached.len() > tasks.len() || reached.iter().any(|&f| loops_or_multiplies_matrices(index, f)));
             let tasks = tasks.iter().map(|&f| index.func_display(f, Some(site.file))).chain(library_tasks).collect();
-            TaskWork { tasks, holds_gil, writes_inputs }
+            TaskWork { tasks, holds_gil, writes_inputs, heavy }
         })
         .collect()
 }
@@ -242,6 +245,82 @@ impl<'a> Hooks<'a> for ForeignCalls<'a> {
             _ => true,
         });
         self.found = !judged;
+    }
+}
+
+/// Routines (by their last name) whose cost grows faster than their input: matrix products,
+/// factorisations and solvers, pairwise distances, tree searches, 2-D convolutions.
+const SUPERLINEAR: &[&str] = &[
+    "dot",
+    "matmul",
+    "einsum",
+    "tensordot",
+    "solve",
+    "inv",
+    "pinv",
+    "svd",
+    "eig",
+    "eigh",
+    "eigvalsh",
+    "cholesky",
+    "qr",
+    "lstsq",
+    "cdist",
+    "pdist",
+    "cKDTree",
+    "KDTree",
+    "fftconvolve",
+    "convolve2d",
+    "correlate2d",
+];
+
+/// Whether `f`'s body (not its nested functions) loops (`for`, `while`) or calls a
+/// [`SUPERLINEAR`] routine or `@`: work that is more than one pass over its input, next to
+/// which copying that input once is a small share.
+fn loops_or_multiplies_matrices(index: &ProjectIndex, f: FuncId) -> bool {
+    let FuncBody::Stmts(body) = index.func(f).body() else { return false };
+    let mut v = HeavyWork { found: false };
+    for s in body {
+        v.visit_stmt(s);
+    }
+    v.found
+}
+
+struct HeavyWork {
+    found: bool,
+}
+
+impl<'a> Visitor<'a> for HeavyWork {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+            Stmt::For(_) | Stmt::While(_) => self.found = true,
+            _ => {}
+        }
+        if !self.found {
+            walk_stmt(self, stmt);
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Lambda(_) => return,
+            Expr::BinOp(b) if b.op == ruff_python_ast::Operator::MatMult => self.found = true,
+            Expr::Call(c) => {
+                let name = match &*c.func {
+                    Expr::Attribute(a) => Some(a.attr.as_str()),
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                };
+                if name.is_some_and(|n| SUPERLINEAR.contains(&n)) {
+                    self.found = true;
+                }
+            }
+            _ => {}
+        }
+        if !self.found {
+            walk_expr(self, expr);
+        }
     }
 }
 

@@ -56,28 +56,7 @@ pub fn carries_arrays(v: &Value) -> bool {
     }
 }
 
-/// Whether `name` occurs as a plain name anywhere in `e`.
-pub fn mentions(e: &Expr, name: &str) -> bool {
-    struct Finder<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'x> ruff_python_ast::visitor::Visitor<'x> for Finder<'_> {
-        fn visit_expr(&mut self, e: &'x Expr) {
-            if let Expr::Name(n) = e
-                && n.id.as_str() == self.name
-            {
-                self.found = true;
-            }
-            if !self.found {
-                ruff_python_ast::visitor::walk_expr(self, e);
-            }
-        }
-    }
-    let mut f = Finder { name, found: false };
-    ruff_python_ast::visitor::Visitor::visit_expr(&mut f, e);
-    f.found
-}
+pub use crate::analysis::names::mentions;
 
 /// Whether two expressions are the same syntax tree (ignoring parentheses, spacing and
 /// positions): `x[i]` and `x[ i ]` are, `x[i]` and `x[j]` are not.

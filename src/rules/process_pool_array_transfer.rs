@@ -9,7 +9,14 @@
 //! Python loop over elements, `np.vectorize`, object arrays, chains of tiny numpy calls, a
 //! `scipy.sparse.csgraph` search), that hands its arrays to another library's functions or
 //! objects (`estimator.fit(X, y)`: numgil cannot tell whether they release the GIL), or that
-//! writes into an array it is given (`X *= signs`: threads would share it and race). A task
+//! writes into an array it is given (`X *= signs`: threads would share it and race). Nor where
+//! the data goes out in a few coarse chunks to project functions (`parallel(p_fun(x) for x in
+//! np.array_split(data, n_jobs))`, `pool.map(f, [lhs, rhs])`) whose work is more than one
+//! pass over the chunk (the task loops, calls further project functions, or multiplies
+//! matrices): each element crosses once, in one of a handful of tasks, and the copy is a small
+//! share next to that work. A task that reads its chunk once (`chunk.mean()`, a library routine
+//! such as `np.linalg.norm` mapped directly) spends as long on the copy as on the work, and it
+//! is reported. A task
 //! wrapped in a closure, such as mne's `parallel_func(func, n_jobs)` returning
 //! `delayed(run_verbose)`, is judged by the function the launching code passed in.
 //!
@@ -78,6 +85,10 @@ pub struct TaskWork {
     pub holds_gil: bool,
     /// A task writes into an array it is given: threads would share it and race.
     pub writes_inputs: bool,
+    /// The tasks are project functions that do more than one pass over their input: they
+    /// loop, call further project functions, or multiply matrices (a library routine mapped
+    /// directly, such as `np.linalg.norm`, is not).
+    pub heavy: bool,
 }
 
 /// Process launcher sites that hand arrays to their tasks, except those whose tasks hold the
@@ -89,6 +100,11 @@ pub fn check(index: &ProjectIndex, graph: &TaskGraph, work: &[TaskWork]) -> Vec<
             continue;
         }
         if work.get(i).is_some_and(|w| w.holds_gil || w.writes_inputs) {
+            continue;
+        }
+        // A few coarse chunks of the project's own work: each element is copied once, a small
+        // share next to what the task does with its chunk.
+        if site.few_chunks && work.get(i).is_some_and(|w| w.heavy) {
             continue;
         }
         let source = &index.modules[site.file as usize].source;

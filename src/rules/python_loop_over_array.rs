@@ -46,8 +46,8 @@
 
 use super::helpers::callee_name;
 use super::{Checker, FixAvailability, Rule, RuleMeta, RuleScope};
+use crate::analysis::names::{mentions, target_names};
 use crate::analysis::value::Value;
-use ruff_python_ast::visitor::{Visitor, walk_expr};
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
@@ -237,15 +237,6 @@ fn calls_project_code<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ast::
         .any(|v| matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_)))
 }
 
-fn target_names<'a>(target: &'a Expr, out: &mut Vec<&'a str>) {
-    match target {
-        Expr::Name(n) => out.push(n.id.as_str()),
-        Expr::Tuple(t) => t.elts.iter().for_each(|e| target_names(e, out)),
-        Expr::List(l) => l.elts.iter().for_each(|e| target_names(e, out)),
-        _ => {}
-    }
-}
-
 /// `for y in range(...): for x in range(...): ... img[y, x] ...` (or `img[y][x]`, `img[x + dx, y]`):
 /// nested `range` loops that index a numpy array with both loop variables, one element (or
 /// one pixel) per iteration, and call no project function per element (a grid of heavy
@@ -277,7 +268,7 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         // update, a covariance's lower half), not a pass over a whole image: still a Python
         // loop per element, but what it covers is the matrix's size, which the code must say.
         let triangle = matches!((&*f.target, &*inner.iter), (Expr::Name(outer), Expr::Call(c))
-            if c.arguments.args.iter().any(|a| mentions_name_anywhere(a, outer.id.as_str())));
+            if c.arguments.args.iter().any(|a| mentions(a, outer.id.as_str())));
         // The pixel loop is the innermost pair: `for i: for h: for w: img[w, h]` is `h`, `w`.
         if pixel_loop(checker, inner).is_some() {
             continue;
@@ -369,25 +360,6 @@ fn indexes_element_with<'a>(
     let Value::Array(a) = checker.value(base) else { return false };
     let rank = a.ndim.map_or(shown.max(picked), usize::from).max(shown);
     rank >= picked && rank <= picked + 1
-}
-
-/// Whether `name` occurs anywhere in `e`.
-fn mentions_name_anywhere(e: &Expr, name: &str) -> bool {
-    struct Finder<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'a> Visitor<'a> for Finder<'_> {
-        fn visit_expr(&mut self, e: &'a Expr) {
-            if matches!(e, Expr::Name(n) if n.id.as_str() == self.name) {
-                self.found = true;
-            }
-            walk_expr(self, e);
-        }
-    }
-    let mut f = Finder { name, found: false };
-    f.visit_expr(e);
-    f.found
 }
 
 /// An index that picks one position: a name, an integer, or arithmetic on them.
