@@ -15,6 +15,10 @@
 //! and a finding on data whose size the code states is not reported when that figure is
 //! under 1.2× (`--include-small` shows it).
 //!
+//! A reduction inside a loop already reported as a per-element loop (NG102) or a chain of tiny
+//! calls per pass (NG203), such as `all(px >= ref)` on each pixel of an image, is part of that
+//! finding: the loop is what to rewrite, and on one pixel the numpy call would be slower.
+//!
 //! ## Example
 //! ```python
 //! def task(a, b):
@@ -133,6 +137,12 @@ impl Rule for BuiltinReductionOverArray {
         let Some(arg) = iterable_argument(&builtin, call) else {
             return;
         };
+        // `all(px >= ref)` on each pixel of a reported pixel loop: the loop is the finding.
+        if checker
+            .inside_reported_loop(&[super::python_loop_over_array::META.code, super::chained_small_ops::META.code])
+        {
+            return;
+        }
         let Value::Array(info) = checker.value(arg) else {
             return;
         };

@@ -147,6 +147,13 @@ impl<'a> Checker<'_, 'a, '_, '_> {
         &self.source.text[node.range()]
     }
 
+    /// Whether a loop enclosing this node was already reported by one of `codes` (a per-element
+    /// loop, a chain of tiny calls per pass): what runs inside it is part of that one finding.
+    pub fn inside_reported_loop(&self, codes: &[&str]) -> bool {
+        let loops = &self.state.loops;
+        self.out.iter().any(|d| codes.contains(&d.code) && loops.iter().any(|l| l.start == d.range.start()))
+    }
+
     pub fn report(
         &mut self,
         meta: &'static RuleMeta,

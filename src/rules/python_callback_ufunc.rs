@@ -9,6 +9,12 @@
 //! is Python code in numpy whatever the callback, and a callback nobody in the project names is
 //! almost always the user's Python function.
 //!
+//! Outside thread tasks (`--scope everywhere`) a callback with no whole-array rewrite in the
+//! code at hand is not reported: a parameter of the enclosing function (a library's
+//! `apply_gufunc(func, ..., vectorize=True)` calls what its user passes, by contract), or a
+//! function on Python objects (`np.vectorize(type)`, `np.vectorize(d.__getitem__)`,
+//! `np.frompyfunc(lambda f: f.size, 1, 1)`, `np.vectorize(cftime.is_leap_year)`).
+//!
 //! ## Why is this bad?
 //! These look like numpy operations but call a Python function once per element (`np.vectorize`,
 //! `np.frompyfunc`), per 1-D slice (`np.apply_along_axis`) or per piece (`np.piecewise`),
@@ -78,6 +84,14 @@ impl Rule for PythonCallbackUfunc {
     fn check_expr<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, expr: &'a Expr) {
         let Expr::Call(call) = expr else { return };
         if let Some(f) = numpy_function(checker, call) {
+            // Outside thread tasks (`--scope everywhere`), a callback with no whole-array
+            // rewrite is not worth a finding: see [`no_rewrite_outside_tasks`].
+            if checker.task.is_none()
+                && matches!(f.as_str(), "vectorize" | "frompyfunc" | "apply_along_axis")
+                && no_rewrite_outside_tasks(checker, call, &f)
+            {
+                return;
+            }
             let message = match f.as_str() {
                 "vectorize" => message("`np.vectorize`"),
                 "frompyfunc" => message("`np.frompyfunc`"),
@@ -111,6 +125,90 @@ impl Rule for PythonCallbackUfunc {
                 )
                 .whole_array = true;
         }
+    }
+}
+
+/// Modules whose functions work on Python objects (dates in calendars, text, paths): a
+/// vectorized call of one has no ufunc to become.
+const OBJECT_MODULES: &[&str] = &[
+    "cftime",
+    "datetime",
+    "calendar",
+    "dateutil",
+    "re",
+    "os",
+    "pathlib",
+    "json",
+    "decimal",
+    "fractions",
+    "uuid",
+    "string",
+];
+
+/// Builtins and methods that look up, convert or inspect objects rather than compute on numbers.
+const OBJECT_BUILTINS: &[&str] = &["type", "str", "repr", "len", "hash", "id", "isinstance", "getattr", "ord", "chr"];
+const OBJECT_METHODS: &[&str] = &[
+    "__getitem__",
+    "get",
+    "__contains__",
+    "format",
+    "decode",
+    "encode",
+    "lower",
+    "upper",
+    "strip",
+    "startswith",
+    "endswith",
+    "split",
+    "replace",
+    "isoformat",
+    "strftime",
+];
+
+/// Outside thread tasks, `np.vectorize(f)`, `np.frompyfunc(f, ...)` and
+/// `np.apply_along_axis(f, ...)` are not worth a finding when the function has no whole-array
+/// rewrite in the code at hand:
+/// - `f` is a parameter of the enclosing function (dask's `apply_gufunc(func, ...,
+///   vectorize=True)`, `_inner_apply_along_axis(arr, func1d, ...)`): the library's API calls
+///   the function its user passes, by contract, and only that user can change it;
+/// - `f` works on Python objects: a builtin such as `type`, a mapping lookup
+///   (`d.__getitem__`), a string or date method or a lambda that is one (`lambda x:
+///   x.decode(enc)`, `lambda x: x.size`), or a function of a module of objects (`cftime`,
+///   `re`, `datetime`).
+///
+/// In a thread task they are still reported: there the pool serialises on them.
+fn no_rewrite_outside_tasks<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ExprCall, f: &str) -> bool {
+    let key = if f == "apply_along_axis" { "func1d" } else { "pyfunc" };
+    let callable = call
+        .arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == key))
+        .map(|k| &k.value)
+        .or_else(|| call.arguments.args.first());
+    let Some(callable) = callable else { return false };
+    match callable {
+        Expr::Name(n) if checker.ev.is_parameter_of_walked_function(n.id.as_str()) => true,
+        Expr::Attribute(a) if OBJECT_METHODS.contains(&a.attr.as_str()) => true,
+        Expr::Lambda(l) => match &*l.body {
+            Expr::Attribute(_) => true,
+            Expr::Call(c) => matches!(&*c.func, Expr::Attribute(a) if OBJECT_METHODS.contains(&a.attr.as_str())),
+            _ => false,
+        },
+        e @ (Expr::Name(_) | Expr::Attribute(_)) => {
+            // `cftime = attempt_import("cftime")`: the module by its usual name, however bound.
+            let named_root = match e {
+                Expr::Attribute(a) => matches!(&*a.value, Expr::Name(m) if OBJECT_MODULES.contains(&m.id.as_str())),
+                _ => false,
+            };
+            named_root
+                || checker.value(e).qualified().is_some_and(|q| {
+                    let root = q.split('.').next().unwrap_or("");
+                    OBJECT_MODULES.contains(&root)
+                        || q.strip_prefix("builtins.").is_some_and(|b| OBJECT_BUILTINS.contains(&b))
+                })
+        }
+        _ => false,
     }
 }
 

@@ -15,7 +15,9 @@
 //! Also flags nested `range` loops that index an image-like array with both loop variables
 //! (`for y in range(h): for x in range(w): out[y, x] = img[y, x] * k`, or `img[y][x]`): a
 //! per-pixel Python loop. A nested loop whose body calls a project function per cell (a grid
-//! of heavy work) is not flagged.
+//! of heavy work) is not flagged, nor a nest whose outer loop sleeps on every pass
+//! (`time.sleep(dt)` in an animation thread that copies one column of pixels per frame): the
+//! clock paces it, and one column between two sleeps holds the GIL too briefly to matter.
 //!
 //! The same scalar work in a `while` counter loop (`while i < n: ... a[i] ... i += 1`) is
 //! flagged, and so is a nested walk over an image's rows and then their pixels (`for row in
@@ -89,8 +91,7 @@ impl Rule for PythonLoopOverArray {
 
     fn check_stmt<'a>(&self, checker: &mut Checker<'_, 'a, '_, '_>, stmt: &'a Stmt) {
         // A loop inside a loop already reported is part of that finding.
-        let loops = &checker.state.loops;
-        if checker.out.iter().any(|d| d.code == META.code && loops.iter().any(|l| l.start == d.range.start())) {
+        if checker.inside_reported_loop(&[META.code]) {
             return;
         }
         if let Stmt::While(w) = stmt {
@@ -245,7 +246,7 @@ fn calls_project_code<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ast::
 /// the array's size decides.
 fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) -> Option<bool> {
     let Expr::Name(_) = &*f.target else { return None };
-    if !is_range(checker, &f.iter) {
+    if !is_range(checker, &f.iter) || paced(checker, &f.body) {
         return None;
     }
     for s in &f.body {
@@ -286,6 +287,18 @@ fn pixel_loop<'a>(checker: &mut Checker<'_, 'a, '_, '_>, f: &'a ast::StmtFor) ->
         }
     }
     None
+}
+
+/// Whether a loop body sleeps on every pass (`time.sleep(dt)`, Qt's `self.msleep(ms)`): an
+/// animation or poller, whose outer loop is paced by the clock, so between two sleeps only the
+/// inner loops' work (one row or column of pixels) holds the GIL.
+fn paced<'a>(checker: &mut Checker<'_, 'a, '_, '_>, body: &'a [Stmt]) -> bool {
+    body.iter().any(|s| {
+        let Stmt::Expr(e) = s else { return false };
+        let Expr::Call(c) = &*e.value else { return false };
+        matches!(&*c.func, Expr::Attribute(a) if matches!(a.attr.as_str(), "msleep" | "usleep"))
+            || callee_name(checker, c).as_deref() == Some("time.sleep")
+    })
 }
 
 fn is_range<'a>(checker: &mut Checker<'_, 'a, '_, '_>, e: &'a Expr) -> bool {
