@@ -17,7 +17,10 @@
 //! per-pixel Python loop. A nested loop whose body calls a project function per cell (a grid
 //! of heavy work) is not flagged, nor a nest whose outer loop sleeps on every pass
 //! (`time.sleep(dt)` in an animation thread that copies one column of pixels per frame): the
-//! clock paces it, and one column between two sleeps holds the GIL too briefly to matter.
+//! clock paces it, and one column between two sleeps holds the GIL too briefly to matter. Nor a
+//! nest whose cells do work on Python objects: collecting async results (`results[i][j] =
+//! jobs[i][j].get()`), copying objects (`copy.deepcopy(branches[k, i])`), membership tests
+//! on strings (`labels[0][:i] in labels[j]`).
 //!
 //! The same scalar work in a `while` counter loop (`while i < n: ... a[i] ... i += 1`) is
 //! flagged, and so is a nested walk over an image's rows and then their pixels (`for row in
@@ -238,6 +241,19 @@ fn calls_project_code<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ast::
         .any(|v| matches!(v, Value::Function(_) | Value::BoundMethod(..) | Value::Class(_) | Value::Partial(_)))
 }
 
+/// A call per cell that is work on Python objects, with no array rewrite: waiting for another
+/// task's result (`futures[i][j].result()`, `async_result.get()`, `.wait()`) or copying an
+/// object (`copy.deepcopy(branches[k, i])`).
+fn per_item_object_work<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a ast::ExprCall) -> bool {
+    if let Expr::Attribute(a) = &*call.func {
+        let no_args = call.arguments.args.is_empty();
+        if matches!(a.attr.as_str(), "result" | "wait") || (a.attr.as_str() == "get" && no_args) {
+            return true;
+        }
+    }
+    matches!(callee_name(checker, call).as_deref(), Some("copy.deepcopy" | "copy.copy"))
+}
+
 /// `for y in range(...): for x in range(...): ... img[y, x] ...` (or `img[y][x]`, `img[x + dx, y]`):
 /// nested `range` loops that index a numpy array with both loop variables, one element (or
 /// one pixel) per iteration, and call no project function per element (a grid of heavy
@@ -319,7 +335,9 @@ fn collect_body<'a>(
     super::helpers::for_each_expr(checker, body, &mut |checker, e| match e {
         Expr::Subscript(_) => out.push(e),
         Expr::Attribute(a) if matches!(&*a.value, Expr::Subscript(_)) => objects.push(a.value.range()),
-        Expr::Call(c) if calls_project_code(checker, c) => *calls = true,
+        Expr::Call(c) if calls_project_code(checker, c) || per_item_object_work(checker, c) => *calls = true,
+        // `label[:i] in labels[j]`: membership tests on strings or containers, not numbers.
+        Expr::Compare(c) if c.ops.iter().any(|o| matches!(o, ast::CmpOp::In | ast::CmpOp::NotIn)) => *calls = true,
         _ => {}
     });
     out.retain(|e| !objects.contains(&e.range()));
