@@ -599,3 +599,35 @@ fn process_pool_finding_names_library_tasks() {
     let stdout = concise_check_of_one_file("job.py", text, &[]);
     assert!(stdout.contains("NG301") && stdout.contains("for a task (`numpy.dot`)"), "{stdout}");
 }
+
+/// NG301 on tasks the code sizes: rows of 1,000 elements are too small for any pool (the advice
+/// is to batch, and no processes-vs-threads figure is quoted); rows of 100,000 get the threads
+/// advice and a figure measured near that size.
+#[test]
+fn process_pool_small_tasks_get_batching_advice_and_no_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "from multiprocessing import Pool\n\nimport numpy as np\n\n\ndef f(x):\n    return x * x\n\n\ndef main():\n    small = np.random.rand(1000, 1000)\n    large = np.zeros((8, 100_000))\n    with Pool(4) as p:\n        a = p.map(f, small)\n        b = p.map(f, large)\n    return a, b\n";
+    std::fs::write(dir.path().join("pool.py"), text).unwrap();
+    let out =
+        numgil().current_dir(dir.path()).args(["check", "--output-format", "json", "pool.py"]).output().expect("runs");
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let at = |row: u64| {
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "NG301" && f["location"]["row"] == row)
+            .unwrap_or_else(|| panic!("no NG301 at row {row}: {findings}"))
+            .clone()
+    };
+    let small = at(14);
+    assert!(small["message"].as_str().unwrap().contains("at most 1,000 elements"), "{small}");
+    assert!(small["help"].as_str().unwrap().contains("whole array in one call"), "{small}");
+    assert!(small["evidence"].is_null(), "{small}");
+    assert_eq!(small["elements"], 1000, "{small}");
+    let large = at(15);
+    assert!(large["message"].as_str().unwrap().contains("threads could run without copies"), "{large}");
+    assert!(large["help"].as_str().unwrap().contains("ThreadPoolExecutor"), "{large}");
+    assert_eq!(large["elements"], 100_000, "{large}");
+    assert!(!large["evidence"].is_null(), "{large}");
+}

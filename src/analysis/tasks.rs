@@ -43,6 +43,9 @@ pub struct LauncherSite {
     /// (`np.array_split(x, n_jobs)`) or lists a few arrays (`[lhs, rhs]`), so each element
     /// crosses to a worker once, in one of a handful of tasks.
     pub few_chunks: bool,
+    /// The most elements one task receives, where the code states the size of every array
+    /// handed to a task (`p.map(f, v)` with `v = np.random.rand(1000, 1000)`: rows of 1,000).
+    pub task_elements: Option<u64>,
 }
 
 /// Positional and keyword argument values of a call.
@@ -118,6 +121,7 @@ impl DiscoveryHooks {
             forwards: None,
             workers: None,
             few_chunks: false,
+            task_elements: None,
         });
     }
 
@@ -156,6 +160,7 @@ impl DiscoveryHooks {
             forwards: None,
             workers: None,
             few_chunks: false,
+            task_elements: None,
         });
     }
 }
@@ -473,6 +478,7 @@ pub fn launcher_site<'a>(
             forwards,
             workers: None,
             few_chunks: false,
+            task_elements: None,
         }
     };
     if let Expr::Attribute(attr) = &*call.func
@@ -555,6 +561,7 @@ pub fn launcher_site<'a>(
                 _ => return None,
             };
             let mut data = handed_data(&callee, &pos, &kwargs);
+            let task_elements = largest_known_array(&data);
             let iterables = match (kind.family, m) {
                 (PoolFamily::Executor, "map") => args.get(1..).unwrap_or_default(),
                 (PoolFamily::MpPool, "map" | "imap" | "imap_unordered" | "map_async" | "starmap" | "starmap_async") => {
@@ -569,6 +576,7 @@ pub fn launcher_site<'a>(
             let mut found = site(format!("{prefix}.{m}"), kind.threads, entries, data, fw);
             found.workers = kind.workers.filter(|w| pools.iter().all(|k| k.workers == Some(*w)));
             found.few_chunks = few_chunks;
+            found.task_elements = task_elements;
             return Some(found);
         }
     }
@@ -685,17 +693,38 @@ pub fn launcher_site<'a>(
             };
             let mut entries = Vec::new();
             let mut data = iterated_arrays(ev, std::slice::from_ref(items));
+            let mut handed = Vec::new();
             for d in delayed.iter().flat_map(Value::alternatives) {
                 if let Value::Delayed(p) = d {
-                    data.extend(handed_data(&p.func, &p.args, &p.kwargs));
+                    handed.extend(handed_data(&p.func, &p.args, &p.kwargs));
                     entries.extend(entries_of(ev, &p.func, p.args.clone(), p.kwargs.clone()));
                 }
             }
+            let task_elements = largest_known_array(&handed);
+            data.extend(handed);
             let mut found = site("joblib.Parallel".into(), kind.threads, entries, data, None);
+            found.task_elements = task_elements;
             found.few_chunks = splits_into_few_chunks(ev, items) && !broadcasts_large_array(ev, items);
             Some(found)
         }
     }
+}
+
+/// The largest array among the values one task receives, when every array among them has a
+/// known size (and is not hidden in a container); `None` when none is an array.
+fn largest_known_array(handed: &[Value]) -> Option<u64> {
+    let mut largest = None;
+    for v in handed {
+        for a in v.alternatives() {
+            match a {
+                Value::Array(info) if info.ndim != Some(0) => largest = Some(largest.unwrap_or(0).max(info.size?)),
+                Value::List(e) | Value::Iter(e) if e.is_array() => return None,
+                Value::Tuple(items) if items.iter().any(|i| i.is_array()) => return None,
+                _ => {}
+            }
+        }
+    }
+    largest
 }
 
 /// The values a launcher hands to a task: its arguments. A task that is itself a numpy or

@@ -276,12 +276,12 @@ impl EvidenceBook {
             (None, Some(((lo, lo_x), (hi, hi_x)))) if lo != hi => format!(
                 "{} at {} to {} at {} (this data's size is unknown)",
                 format_speedup(lo_x),
-                elements(lo),
+                element_count(lo),
                 format_speedup(hi_x),
-                elements(hi)
+                element_count(hi)
             ),
-            (None, _) => format!("{} at {} (this data's size is unknown)", format_speedup(speedup), elements(at)),
-            (Some(_), _) => format!("{} at {}", format_speedup(speedup), elements(at)),
+            (None, _) => format!("{} at {} (this data's size is unknown)", format_speedup(speedup), element_count(at)),
+            (Some(_), _) => format!("{} at {}", format_speedup(speedup), element_count(at)),
         };
         let threads_text = format!("{threads} thread{}", plural(threads));
         let text = match source {
@@ -304,7 +304,8 @@ impl EvidenceBook {
 }
 
 /// `500 elements`, `1,000,000 elements`.
-fn elements(n: u64) -> String {
+/// An element count as findings write it: `1 element`, `1,000 elements`.
+pub fn element_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

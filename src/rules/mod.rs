@@ -176,5 +176,7 @@ impl<'a> Checker<'_, 'a, '_, '_> {
 /// Whether a finding may quote its rule's measured figure: not when the figure measures a
 /// different cost from the one the finding reports (NG104's per-slice `np.apply_along_axis`).
 pub fn quotes_evidence(d: &Diagnostic) -> bool {
-    d.code != python_callback_ufunc::META.code || python_callback_ufunc::quotes_evidence(&d.message)
+    (d.code != python_callback_ufunc::META.code || python_callback_ufunc::quotes_evidence(&d.message))
+        && (d.code != process_pool_array_transfer::META.code
+            || process_pool_array_transfer::quotes_evidence(&d.message))
 }

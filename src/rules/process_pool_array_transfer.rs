@@ -20,6 +20,12 @@
 //! wrapped in a closure, such as mne's `parallel_func(func, n_jobs)` returning
 //! `delayed(run_verbose)`, is judged by the function the launching code passed in.
 //!
+//! Tasks known to receive at most 10,000 elements each (`p.map(f, v)` over the rows of a
+//! `(1000, 1000)` array) are reported with other advice: a task that small does microseconds
+//! of numpy work, less than any pool (processes or threads) spends dispatching it, so the fix
+//! is to call the function on the whole array, or to hand the pool a few large chunks. That
+//! finding quotes no figure: the kernel measures processes against threads, not batching.
+//!
 //! ## Why is this bad?
 //! Every array sent to a process is pickled, copied through a pipe and unpickled on the other
 //! side, and results come back the same way. For numpy work that releases the GIL, threads run
@@ -70,6 +76,31 @@ pub fn message(launcher: &str, tasks: &[String]) -> String {
     }
 }
 
+/// Elements per task at or below which a task's numpy work takes microseconds: less than any
+/// pool's dispatch of it, processes or threads.
+pub const SMALL_TASK: u64 = 10_000;
+
+/// The words that mark a small-tasks finding: its advice is to batch, which the kernel (processes
+/// against threads) does not measure, so it quotes no figure.
+const SMALL_TASKS: &str = "the task's numpy work is smaller than what dispatching it costs";
+
+/// The message for tasks known to receive at most [`SMALL_TASK`] elements each.
+pub fn small_tasks_message(launcher: &str, elements: u64) -> String {
+    format!(
+        "`{launcher}` pickles numpy arrays of at most {} to each worker process: {SMALL_TASKS}",
+        crate::kernels::profile::element_count(elements)
+    )
+}
+
+/// Whether a finding of this rule may quote the measured figure (not a small-tasks one).
+pub fn quotes_evidence(message: &str) -> bool {
+    !message.contains(SMALL_TASKS)
+}
+
+pub fn small_tasks_fix_title() -> String {
+    "apply the function to the whole array in one call, or hand the pool a few large chunks (`np.array_split(data, n_workers)`)".into()
+}
+
 pub fn fix_title() -> String {
     "use a `ThreadPoolExecutor` for numpy work that releases the GIL, or share memory (`multiprocessing.shared_memory`)"
         .into()
@@ -109,14 +140,15 @@ pub fn check(index: &ProjectIndex, graph: &TaskGraph, work: &[TaskWork]) -> Vec<
         }
         let source = &index.modules[site.file as usize].source;
         let tasks = work.get(i).map(|w| w.tasks.as_slice()).unwrap_or_default();
-        out.push(Diagnostic::at(
-            &META,
-            source,
-            site.file,
-            site.range,
-            message(&site.launcher, tasks),
-            Some(fix_title()),
-        ));
+        let (message, help) = match site.task_elements {
+            Some(n) if n <= SMALL_TASK && !site.few_chunks => {
+                (small_tasks_message(&site.launcher, n), small_tasks_fix_title())
+            }
+            _ => (message(&site.launcher, tasks), fix_title()),
+        };
+        let mut d = Diagnostic::at(&META, source, site.file, site.range, message, Some(help));
+        d.size = site.task_elements;
+        out.push(d);
     }
     out
 }
