@@ -13,7 +13,9 @@
 //! code at hand is not reported: a parameter of the enclosing function (a library's
 //! `apply_gufunc(func, ..., vectorize=True)` calls what its user passes, by contract), or a
 //! function on Python objects (`np.vectorize(type)`, `np.vectorize(d.__getitem__)`,
-//! `np.frompyfunc(lambda f: f.size, 1, 1)`, `np.vectorize(cftime.is_leap_year)`).
+//! `np.frompyfunc(lambda f: f.size, 1, 1)`, `np.vectorize(cftime.is_leap_year)`), nor an
+//! `apply_ufunc(..., vectorize=True)` whose function fits or solves per slice (it calls
+//! `curve_fit`, `least_squares`, `minimize` and the like: iterative by nature).
 //!
 //! ## Why is this bad?
 //! These look like numpy operations but call a Python function once per element (`np.vectorize`,
@@ -103,6 +105,11 @@ impl Rule for PythonCallbackUfunc {
             return;
         }
         if vectorizing_apply_ufunc(checker, call) {
+            // Outside tasks, a per-slice fit or solve (`curve_fit` on each pixel's series) has
+            // no whole-array rewrite: the solver is iterative Python per slice by nature.
+            if checker.task.is_none() && call.arguments.args.first().is_some_and(|e| solves_per_slice(checker, e)) {
+                return;
+            }
             let message =
                 format!("`xarray.apply_ufunc(..., vectorize=True)` wraps it in `np.vectorize`, which {PER_SLICE}");
             checker.report(&META, call.range(), message, Some(fix_title()), None).whole_array = true;
@@ -210,6 +217,49 @@ fn no_rewrite_outside_tasks<'a>(checker: &mut Checker<'_, 'a, '_, '_>, call: &'a
         }
         _ => false,
     }
+}
+
+/// Iterative fitting and root-finding routines (`scipy.optimize`'s, by their last name).
+const SOLVERS: &[&str] = &[
+    "curve_fit",
+    "least_squares",
+    "leastsq",
+    "minimize",
+    "minimize_scalar",
+    "root",
+    "root_scalar",
+    "fsolve",
+    "brentq",
+    "newton",
+];
+
+/// Whether `callback` is a project function whose body calls one of the [`SOLVERS`].
+fn solves_per_slice<'a>(checker: &mut Checker<'_, 'a, '_, '_>, callback: &'a Expr) -> bool {
+    let Value::Function(f) = checker.value(callback) else { return false };
+    let crate::project::scope::FuncBody::Stmts(body) = checker.ev.cx.index.func(f).body() else { return false };
+    struct Finder {
+        found: bool,
+    }
+    impl<'x> ruff_python_ast::visitor::Visitor<'x> for Finder {
+        fn visit_expr(&mut self, e: &'x Expr) {
+            if let Expr::Call(c) = e {
+                let name = match &*c.func {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    Expr::Attribute(a) => Some(a.attr.as_str()),
+                    _ => None,
+                };
+                self.found |= name.is_some_and(|n| SOLVERS.contains(&n));
+            }
+            if !self.found {
+                ruff_python_ast::visitor::walk_expr(self, e);
+            }
+        }
+    }
+    let mut finder = Finder { found: false };
+    for stmt in body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut finder, stmt);
+    }
+    finder.found
 }
 
 /// `xarray.apply_ufunc(func, ..., vectorize=True)` with a Python `func`: xarray wraps it in
