@@ -828,11 +828,7 @@ impl<'a, 'p, 'c> CallVisitor<'a, 'p, 'c> {
     fn call(&mut self, call: &'a ast::ExprCall) {
         self.sites += 1;
         let mut ev = self.ev();
-        let scopes = self.cx.index.module_scopes(self.file);
-        let from = match scopes.scopes[self.scope as usize].kind {
-            crate::project::scope::ScopeKind::Function(local) => Some(FuncId { file: self.file, local }),
-            _ => None,
-        };
+        let from = self.cx.index.function_of_scope(self.file, self.scope);
         let callee = ev.eval(&call.func);
         if let Some(site) = launcher_site(&mut ev, call, self.file, from, &callee) {
             if let (Some(f), Some(param)) = (from, site.forwards) {

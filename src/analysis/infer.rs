@@ -157,12 +157,7 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
     /// Whether `name` is a parameter of the innermost function being walked.
     pub fn is_parameter_of_walked_function(&self, name: &str) -> bool {
         let Some(frame) = self.frames.last() else { return false };
-        let Some(crate::project::scope::ScopeKind::Function(local)) =
-            self.scopes().scopes.get(frame.scope as usize).map(|s| &s.kind)
-        else {
-            return false;
-        };
-        let f = FuncId { file: self.file, local: *local };
+        let Some(f) = self.index().function_of_scope(self.file, frame.scope) else { return false };
         self.index().func(f).params().iter().any(|p| p.name.as_str() == name)
     }
 
@@ -853,11 +848,8 @@ impl<'a, 'p, 'c> Evaluator<'a, 'p, 'c> {
 
     /// The class whose method is being evaluated (the one a zero-argument `super()` names).
     fn enclosing_method_class(&self) -> Option<ClassId> {
-        let scope = self.current_scope();
-        let crate::project::scope::ScopeKind::Function(local) = self.scopes().scopes[scope as usize].kind else {
-            return None;
-        };
-        let class = self.scopes().functions[local as usize].class?;
+        let f = self.index().function_of_scope(self.file, self.current_scope())?;
+        let class = self.index().func(f).class?;
         Some(ClassId { file: self.file, local: class })
     }
 

@@ -21,7 +21,7 @@ use crate::analysis::tasks::{DiscoveryHooks, LauncherSite};
 use crate::analysis::value::Value;
 use crate::analysis::walk::{Hooks, WalkState};
 use crate::project::index::{FuncId, ProjectIndex};
-use crate::project::scope::{FuncBody, ScopeKind};
+use crate::project::scope::FuncBody;
 use crate::rules::Rule;
 use crate::rules::process_pool_array_transfer::TaskWork;
 use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
@@ -83,12 +83,7 @@ fn task_functions(index: &ProjectIndex, cx: &Context, site: &LauncherSite) -> (V
     let mut out = Vec::new();
     let mut library = Vec::new();
     for e in &site.entries {
-        let info = index.func(e.func);
-        let scopes = index.module_scopes(e.func.file);
-        let enclosing = match scopes.scopes.get(info.parent_scope as usize).map(|s| &s.kind) {
-            Some(ScopeKind::Function(local)) => Some(FuncId { file: e.func.file, local: *local }),
-            _ => None,
-        };
+        let enclosing = index.function_of_scope(e.func.file, index.func(e.func).parent_scope);
         let passed_values: Vec<Value> = match (enclosing, site.from) {
             (Some(p), Some(from)) => calls_from(cx, from)
                 .into_iter()

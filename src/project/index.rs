@@ -2,7 +2,7 @@
 //! and classes, and module lookup by dotted name.
 
 use crate::project::ParsedModule;
-use crate::project::scope::{ClassInfo, FunctionInfo, ModuleScopes};
+use crate::project::scope::{ClassInfo, FunctionInfo, ModuleScopes, ScopeId, ScopeKind};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -105,6 +105,14 @@ impl<'a> ProjectIndex<'a> {
             let m = &self.modules[file as usize];
             ModuleScopes::build(&m.ast.body, &m.name, m.is_package)
         })
+    }
+
+    /// The function whose body a scope of `file` is (`None` for module and class scopes).
+    pub fn function_of_scope(&self, file: u32, scope: ScopeId) -> Option<FuncId> {
+        match self.module_scopes(file).scopes.get(scope as usize).map(|s| &s.kind) {
+            Some(ScopeKind::Function(local)) => Some(FuncId { file, local: *local }),
+            _ => None,
+        }
     }
 
     pub fn func(&self, id: FuncId) -> &FunctionInfo<'a> {
